@@ -44,7 +44,7 @@ HDR := $(BUILD)/headers
 LIBBPF_OUT := $(TOOLS_OUT)/libbpf
 LIBBPF_A := $(LIBBPF_OUT)/libbpf.a
 BPFTOOL := $(TOOLS_OUT)/bpftool/bpftool
-VMLINUX_H := $(BUILD)/vmlinux.h
+ZC_VMLINUX_H := $(BUILD)/vmlinux.h
 
 .PHONY: help deps kernel kernel-debug kernel-prepare kernel-save \
 	kernel-sync-check kernel-series checkpatch headers libbpf bpftool \
@@ -94,6 +94,10 @@ checkpatch: kernel-series
 
 # ------------------------------------------- headers, libbpf, bpftool
 
+# vmlinux.h comes from the BTF of a kernel we built; CO-RE relocations
+# make the BPF objects load on the stock and the debug kernel alike.
+BTF_VARIANT ?= $(if $(wildcard $(KTREE)/obj-stock/vmlinux),stock,debug)
+
 headers: kernel-prepare
 	@mkdir -p $(HDR)
 	+@$(call KMAKE,headers) -s headers_install INSTALL_HDR_PATH=$(HDR)
@@ -106,33 +110,33 @@ $(LIBBPF_A): | kernel-prepare
 
 libbpf: kernel-prepare $(LIBBPF_A)
 
-$(BPFTOOL): | kernel-prepare
+# bpftool's own BPF skeletons need BTF: take it from our kernel, not the
+# host's.
+$(BPFTOOL): | kernel-prepare $(KTREE)/obj-$(BTF_VARIANT)/vmlinux
 	@mkdir -p $(TOOLS_OUT)/bpftool
 	+$(MAKE) -s -C $(KTREE)/tools/bpf/bpftool OUTPUT=$(TOOLS_OUT)/bpftool/ \
-		CC="$(CCACHE) gcc" HOSTCC="$(CCACHE) gcc" CLANG=clang LLVM_STRIP=llvm-strip
+		CC="$(CCACHE) gcc" HOSTCC="$(CCACHE) gcc" CLANG=clang LLVM_STRIP=llvm-strip \
+		VMLINUX_BTF=$(KTREE)/obj-$(BTF_VARIANT)/vmlinux
 
 bpftool: kernel-prepare $(BPFTOOL)
 
-# vmlinux.h comes from the BTF of a kernel we built; CO-RE relocations
-# make the BPF objects load on the stock and the debug kernel alike.
-BTF_VARIANT ?= $(if $(wildcard $(KTREE)/obj-stock/vmlinux),stock,debug)
-
-$(VMLINUX_H): $(BPFTOOL) $(KTREE)/obj-$(BTF_VARIANT)/vmlinux
+$(ZC_VMLINUX_H): $(BPFTOOL) $(KTREE)/obj-$(BTF_VARIANT)/vmlinux
 	$(BPFTOOL) btf dump file $(KTREE)/obj-$(BTF_VARIANT)/vmlinux format c > $@.tmp
 	@mv $@.tmp $@
 
 $(KTREE)/obj-%/vmlinux:
 	@echo "no $@: run 'make kernel' (or DEBUG=1) first" >&2; exit 1
 
-export ROOT BUILD HDR LIBBPF_OUT LIBBPF_A BPFTOOL VMLINUX_H CCACHE
+export ROOT BUILD KTREE HDR LIBBPF_OUT LIBBPF_A BPFTOOL ZC_VMLINUX_H CCACHE
 
-bpf-progs: headers libbpf $(VMLINUX_H)
+bpf-progs: headers libbpf $(ZC_VMLINUX_H)
 	+@$(MAKE) -C bpf-progs
 
 selftests: bpf-progs
 	+@$(MAKE) -C selftests
 
-tools: selftests
+tools: bpf-progs selftests
+	+@$(MAKE) -C tools/src
 
 # ------------------------------------------------------------- running
 
@@ -149,7 +153,7 @@ check-full:
 	@$(ROOT)/tools/phases check-full
 
 clean:
-	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(VMLINUX_H)
+	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(ZC_VMLINUX_H)
 
 distclean:
 	rm -rf $(BUILD)
