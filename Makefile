@@ -104,7 +104,7 @@ headers: kernel-prepare
 
 $(LIBBPF_A): | kernel-prepare
 	@mkdir -p $(LIBBPF_OUT)
-	+$(MAKE) -s -C $(KTREE)/tools/lib/bpf OUTPUT=$(LIBBPF_OUT)/ \
+	+$(MAKE) -s -j$(JOBS) -C $(KTREE)/tools/lib/bpf OUTPUT=$(LIBBPF_OUT)/ \
 		CC="$(CCACHE) gcc" BUILD_STATIC_ONLY=1 \
 		DESTDIR=$(LIBBPF_OUT) prefix= install_headers $(LIBBPF_A)
 
@@ -114,7 +114,7 @@ libbpf: kernel-prepare $(LIBBPF_A)
 # host's.
 $(BPFTOOL): | kernel-prepare $(KTREE)/obj-$(BTF_VARIANT)/vmlinux
 	@mkdir -p $(TOOLS_OUT)/bpftool
-	+$(MAKE) -s -C $(KTREE)/tools/bpf/bpftool OUTPUT=$(TOOLS_OUT)/bpftool/ \
+	+$(MAKE) -s -j$(JOBS) -C $(KTREE)/tools/bpf/bpftool OUTPUT=$(TOOLS_OUT)/bpftool/ \
 		CC="$(CCACHE) gcc" HOSTCC="$(CCACHE) gcc" CLANG=clang LLVM_STRIP=llvm-strip \
 		VMLINUX_BTF=$(KTREE)/obj-$(BTF_VARIANT)/vmlinux
 

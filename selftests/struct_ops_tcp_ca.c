@@ -15,6 +15,7 @@
 #include "tcp_ca_probe.skel.h"
 
 #define CA_NAME		"zc_probe"
+#define CA_NAME_MAX	16	/* TCP_CA_NAME_MAX */
 #define XFER_BYTES	(1 << 20)
 
 FIXTURE(tcp_ca) {
@@ -97,7 +98,7 @@ static int transfer(int cfd, int sfd)
 TEST_F(tcp_ca, connection_runs_the_bpf_ops)
 {
 	struct tcp_ca_probe__bss *st = self->skel->bss;
-	char name[TCP_CA_NAME_MAX] = {};
+	char name[CA_NAME_MAX] = {};
 	socklen_t len = sizeof(name);
 	int cfd, sfd;
 

@@ -69,6 +69,8 @@ TEST_F(unpriv, registered_buffer_is_charged_and_returned)
 	EXPECT_EQ(-ENOMEM, io_uring_register_buffers(&ring2, &iov, 1));
 	iov.iov_len = LIMIT / 4;
 	EXPECT_EQ(0, io_uring_register_buffers(&ring2, &iov, 1));
+	EXPECT_EQ(0, io_uring_unregister_buffers(&ring2));
+	/* Ring exit is asynchronous, unregistering is not. */
 	io_uring_queue_exit(&ring2);
 	ASSERT_EQ(0, io_uring_unregister_buffers(&self->ring));
 	ASSERT_EQ(base, zc_status_kb("VmPin"));
