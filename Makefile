@@ -89,7 +89,7 @@ kernel-series:
 	@$(ROOT)/tools/ktree series $(BUILD)/kernel-series
 
 checkpatch: kernel-series
-	@cd $(KTREE) && ./scripts/checkpatch.pl --strict --no-signoff \
+	@cd $(KTREE) && ./scripts/checkpatch.pl --strict \
 		--ignore FILE_PATH_CHANGES $(BUILD)/kernel-series/*.patch
 
 # ------------------------------------------- headers, libbpf, bpftool

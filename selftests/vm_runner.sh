@@ -25,7 +25,7 @@ result() {
 }
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 
 out=$("$ROOT/tools/vm" --kernel "$KERNEL" --name runner-exitcode --quiet \
 	--timeout 600 -- bash -c 'grep -q "^processor" /proc/cpuinfo && exit 3' 2>&1)
@@ -49,6 +49,20 @@ if [ $rc -eq 126 ] && grep -aq 'WARNING: CPU: .* lkdtm' "$log" &&
 else
 	result fail "a kernel WARN in the guest fails the run" \
 		"tools/vm exit $rc, want 126 with the WARN reported"
+fi
+
+# The hung-task detector must fire within a run.  The runner's 120 s is
+# tuned against false alarms under TCG; a lower one proves the wiring.
+out=$("$ROOT/tools/vm" --kernel "$KERNEL" --name runner-hung --quiet \
+	--timeout 600 --append "sysctl.kernel.hung_task_timeout_secs=5" -- bash -c \
+	'(echo HUNG_TASK > /sys/kernel/debug/provoke-crash/DIRECT &); sleep 30; exit 0' 2>&1)
+rc=$?
+sed 's/^/# /' <<< "$out"
+log=$ROOT/build/vm/runner-hung/console.log
+if [ $rc -eq 126 ] && grep -aq 'blocked for more than' "$log"; then
+	result ok "a hung task fails the run"
+else
+	result fail "a hung task fails the run" "tools/vm exit $rc, want 126 with the hung task reported"
 fi
 
 echo "$pass passed, $fail failed"
