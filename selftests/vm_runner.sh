@@ -55,7 +55,7 @@ fi
 # tuned against false alarms under TCG; a lower one proves the wiring.
 out=$("$ROOT/tools/vm" --kernel "$KERNEL" --name runner-hung --quiet \
 	--timeout 600 --append "sysctl.kernel.hung_task_timeout_secs=5" -- bash -c \
-	'(echo HUNG_TASK > /sys/kernel/debug/provoke-crash/DIRECT &); sleep 30; exit 0' 2>&1)
+	'(echo HUNG_TASK > /sys/kernel/debug/provoke-crash/DIRECT &); sleep 15; exit 0' 2>&1)
 rc=$?
 sed 's/^/# /' <<< "$out"
 log=$ROOT/build/vm/runner-hung/console.log
