@@ -83,7 +83,11 @@ static void probe_struct_ops(void)
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		const char *name = btf__name_by_offset(btf, t->name_off);
 
-		if (btf_is_struct(t) && !strncmp(name, pfx, strlen(pfx)))
+		/* A registered type's value: { common; data; } */
+		if (btf_is_struct(t) && !strncmp(name, pfx, strlen(pfx)) &&
+		    btf_vlen(t) == 2 &&
+		    !strcmp(btf__name_by_offset(btf, btf_members(t)->name_off), "common") &&
+		    btf_is_struct(btf__type_by_id(btf, btf_members(t)[1].type)))
 			printf("    %s\n", name + strlen(pfx));
 	}
 	btf__free(btf);
