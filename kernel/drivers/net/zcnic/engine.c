@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The zcnic copy engine: the "hardware" of one device.  A kthread per
+ * netdev stands for its DMA engine.  It reads each posted tx frame through
+ * the DMA addresses the driver mapped, and writes it through the DMA
+ * addresses of buffers the peer's driver posted: the headers into a head
+ * buffer, the payload into data buffers.  With dma-direct and no IOMMU a
+ * DMA address is a physical address, so the engine reaches memory the way
+ * a bus master would, without the kernel virtual addresses of the skb.
+ *
+ * The engine never runs in the sender's or the receiver's context; pin it
+ * with taskset like any unbound kthread.
+ */
+#include <linux/dma-direct.h>
+#include <linux/highmem.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
+#include <linux/kthread.h>
+#include <linux/skbuff.h>
+
+#include "zcnic.h"
+
+#define ZCNIC_ENGINE_BUDGET	64
+
+/* The frame being moved: the tx descriptor's segments. */
+struct zcnic_src {
+	struct device *dmadev;
+	const struct zcnic_tx_desc *d;
+	u32 len;
+};
+
+/* Copy @len bytes between two DMA addresses, a page at a time. */
+static void zcnic_dma_copy(struct device *dst_dev, dma_addr_t dst,
+			   struct device *src_dev, dma_addr_t src, u32 len)
+{
+	phys_addr_t dp = dma_to_phys(dst_dev, dst);
+	phys_addr_t sp = dma_to_phys(src_dev, src);
+
+	while (len) {
+		u32 n = min3(len, (u32)(PAGE_SIZE - offset_in_page(dp)),
+			     (u32)(PAGE_SIZE - offset_in_page(sp)));
+		void *dv = kmap_local_pfn(PHYS_PFN(dp));
+		void *sv = kmap_local_pfn(PHYS_PFN(sp));
+
+		memcpy(dv + offset_in_page(dp), sv + offset_in_page(sp), n);
+		kunmap_local(sv);
+		kunmap_local(dv);
+		dp += n;
+		sp += n;
+		len -= n;
+	}
+}
+
+/* Gather [off, off + len) of the frame into one destination DMA range. */
+static void zcnic_gather(struct device *dst_dev, dma_addr_t dst,
+			 const struct zcnic_src *src, u32 off, u32 len)
+{
+	const struct zcnic_tx_desc *d = src->d;
+	unsigned int i;
+
+	for (i = 0; i < d->nseg && len; i++) {
+		u32 seg = d->len[i], n;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		n = min(seg - off, len);
+		zcnic_dma_copy(dst_dev, dst, src->dmadev, d->dma[i] + off, n);
+		dst += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/* Read the first bytes of the frame, to parse it as a NIC's parser would. */
+static u32 zcnic_peek(const struct zcnic_src *src, u8 *buf, u32 len)
+{
+	const struct zcnic_tx_desc *d = src->d;
+	u32 done = 0;
+	unsigned int i;
+
+	len = min(len, src->len);
+	for (i = 0; i < d->nseg && done < len; i++) {
+		phys_addr_t p = dma_to_phys(src->dmadev, d->dma[i]);
+		u32 seg = min(d->len[i], len - done);
+
+		while (seg) {
+			u32 n = min_t(u32, seg, PAGE_SIZE - offset_in_page(p));
+			void *v = kmap_local_pfn(PHYS_PFN(p));
+
+			memcpy(buf + done, v + offset_in_page(p), n);
+			kunmap_local(v);
+			p += n;
+			done += n;
+			seg -= n;
+		}
+	}
+	return done;
+}
+
+static void zcnic_count_drop(struct zcnic_rxq *q, bool missed)
+{
+	u64_stats_update_begin(&q->dev_stats.syncp);
+	if (missed)
+		u64_stats_inc(&q->dev_stats.missed);
+	else
+		u64_stats_inc(&q->dev_stats.dropped);
+	u64_stats_update_end(&q->dev_stats.syncp);
+}
+
+/* Raise the queue's rx interrupt: NAPI runs as softirq on this CPU. */
+static void zcnic_rx_irq(struct zcnic_rxq *q)
+{
+	local_bh_disable();
+	napi_schedule(&q->napi);
+	local_bh_enable();
+}
+
+/*
+ * Deliver one frame into @rx's queue @q.  Returns false if it was dropped.
+ * The frame's buffers are taken under the queue lock and written outside
+ * it; q->busy makes a queue stop wait for the write.
+ */
+static bool zcnic_deliver(struct zcnic_priv *rx, struct zcnic_rxq *q,
+			  const struct zcnic_src *src,
+			  const struct zcnic_flow *fl, u32 hash)
+{
+	const struct sk_buff *skb = src->d->skb;
+	u32 len = src->len, head_len, ndata, i, mask;
+	struct zcnic_rx_ring *ring;
+	struct zcnic_cqe *cqe;
+	u32 dtake, htake;
+	bool split;
+
+	split = READ_ONCE(rx->hds) && fl->payload_off &&
+		fl->payload_off <= ZCNIC_HEAD_MAX;
+	head_len = split ? fl->payload_off : min_t(u32, len, ZCNIC_HEAD_MAX);
+	ndata = DIV_ROUND_UP(len - head_len, PAGE_SIZE);
+
+	spin_lock_bh(&q->lock);
+	ring = q->ring;
+	if (!ring || q->stopped) {
+		spin_unlock_bh(&q->lock);
+		zcnic_count_drop(q, false);
+		return false;
+	}
+	if (ring->head_post == ring->head_take ||
+	    ring->data_post - ring->data_take < ndata) {
+		spin_unlock_bh(&q->lock);
+		zcnic_count_drop(q, true);
+		/* Let the driver refill, as a "no buffer" interrupt would. */
+		zcnic_rx_irq(q);
+		return false;
+	}
+	htake = ring->head_take++;
+	dtake = ring->data_take;
+	ring->data_take += ndata;
+	q->busy = true;
+	spin_unlock_bh(&q->lock);
+
+	mask = ring->size - 1;
+	zcnic_gather(rx->dmadev, ring->head[htake & mask].dma + ZCNIC_HEADROOM,
+		     src, 0, head_len);
+	for (i = 0; i < ndata; i++) {
+		u32 off = head_len + i * PAGE_SIZE;
+
+		zcnic_gather(rx->dmadev, ring->data[(dtake + i) & mask].dma,
+			     src, off, min_t(u32, len - off, PAGE_SIZE));
+	}
+
+	spin_lock_bh(&q->lock);
+	cqe = &ring->cq[ring->cq_prod & mask];
+	memset(cqe, 0, sizeof(*cqe));
+	cqe->len = len;
+	cqe->head_len = head_len;
+	cqe->ndata = ndata;
+	cqe->hash = hash;
+	cqe->l4_hash = !!fl->l4proto;
+	cqe->csum_ok = !!fl->l4proto;
+	if (skb_is_gso(skb) && skb_is_gso_tcp(skb) && fl->l4proto) {
+		cqe->gso_size = skb_shinfo(skb)->gso_size;
+		cqe->gso_type = fl->proto == htons(ETH_P_IP) ? SKB_GSO_TCPV4 :
+							      SKB_GSO_TCPV6;
+	}
+	ring->cq_prod++;
+	q->busy = false;
+	spin_unlock_bh(&q->lock);
+
+	u64_stats_update_begin(&q->dev_stats.syncp);
+	u64_stats_add(&q->dev_stats.written, len);
+	if (split)
+		u64_stats_inc(&q->dev_stats.split);
+	else
+		u64_stats_inc(&q->dev_stats.nosplit);
+	u64_stats_update_end(&q->dev_stats.syncp);
+
+	zcnic_rx_irq(q);
+	return true;
+}
+
+/* Move one tx frame to the peer, if there is one that can take it. */
+static bool zcnic_transmit(struct zcnic_priv *tx, struct zcnic_tx_desc *d)
+{
+	struct zcnic_src src = {
+		.dmadev = tx->dmadev, .d = d, .len = d->skb->len,
+	};
+	u8 hdr[ETH_HLEN + sizeof(struct ipv6hdr) + 60];
+	struct zcnic_flow fl;
+	struct zcnic_priv *rx;
+	unsigned int qid;
+	bool ok = false;
+	u32 hash, n;
+
+	rcu_read_lock();
+	rx = rcu_dereference(tx->peer);
+	if (!rx || !netif_running(rx->netdev) || src.len < ETH_HLEN)
+		goto out;
+
+	n = zcnic_peek(&src, hdr, sizeof(hdr));
+	zcnic_parse(hdr, n, &fl);
+	qid = zcnic_steer(rx, &fl, &hash);
+	if (qid == ZCNIC_MAX_QUEUES)
+		goto out;
+
+	/* Hardware GRO may build frames beyond the MTU; others may not. */
+	if (!skb_is_gso(d->skb) &&
+	    src.len > rx->netdev->mtu + ETH_HLEN + VLAN_HLEN) {
+		zcnic_count_drop(&rx->rxq[qid], false);
+		goto out;
+	}
+	ok = zcnic_deliver(rx, &rx->rxq[qid], &src, &fl, hash);
+out:
+	rcu_read_unlock();
+	return ok;
+}
+
+static unsigned int zcnic_engine_txq(struct zcnic_priv *priv, unsigned int qid,
+				     unsigned int budget)
+{
+	struct zcnic_txq *txq = &priv->txq[qid];
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->netdev, qid);
+	u64 bytes = 0, pkts = 0;
+	unsigned int done = 0;
+	u32 prod = smp_load_acquire(&txq->prod);
+
+	while (done < budget && txq->cons != prod) {
+		struct zcnic_tx_desc *d = &txq->desc[txq->cons & (txq->size - 1)];
+		u32 len = d->skb->len;
+
+		if (zcnic_transmit(priv, d)) {
+			pkts++;
+			bytes += len;
+		}
+		zcnic_tx_complete(priv, txq, d, true);
+		/* Free the slot before looking at the queue state. */
+		smp_store_release(&txq->cons, txq->cons + 1);
+		done++;
+	}
+	if (!done)
+		return 0;
+
+	u64_stats_update_begin(&txq->syncp);
+	u64_stats_add(&txq->packets, pkts);
+	u64_stats_add(&txq->bytes, bytes);
+	u64_stats_add(&txq->read, bytes);
+	u64_stats_update_end(&txq->syncp);
+
+	/* Pairs with the barrier in zcnic_start_xmit(). */
+	smp_mb();
+	if (netif_tx_queue_stopped(nq) && txq->prod - txq->cons < txq->size)
+		netif_tx_wake_queue(nq);
+	return done;
+}
+
+static bool zcnic_engine_pending(struct zcnic_priv *priv)
+{
+	unsigned int i;
+
+	if (!READ_ONCE(priv->tx_running))
+		return false;
+	for (i = 0; i < priv->netdev->real_num_tx_queues; i++)
+		if (READ_ONCE(priv->txq[i].prod) != priv->txq[i].cons)
+			return true;
+	return false;
+}
+
+static int zcnic_engine_fn(void *arg)
+{
+	struct zcnic_priv *priv = arg;
+
+	while (!kthread_should_stop()) {
+		unsigned int i, done = 0;
+
+		mutex_lock(&priv->engine_mutex);
+		if (priv->tx_running)
+			for (i = 0; i < priv->netdev->real_num_tx_queues; i++)
+				done += zcnic_engine_txq(priv, i,
+							 ZCNIC_ENGINE_BUDGET);
+		mutex_unlock(&priv->engine_mutex);
+
+		if (done) {
+			cond_resched();
+			continue;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!zcnic_engine_pending(priv) && !kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+int zcnic_engine_start(struct zcnic_priv *priv)
+{
+	struct task_struct *t;
+
+	t = kthread_run(zcnic_engine_fn, priv, "zcnic/%s",
+			priv->netdev->name);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	priv->engine = t;
+	return 0;
+}
+
+void zcnic_engine_stop(struct zcnic_priv *priv)
+{
+	if (priv->engine)
+		kthread_stop(priv->engine);
+	priv->engine = NULL;
+}
