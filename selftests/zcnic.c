@@ -462,6 +462,21 @@ FIXTURE_SETUP(zcnic)
 	ASSERT_NE(0, self->ifb);
 }
 
+/*
+ * Pages in flight in the page pools of netns @ns.  Pools whose device was
+ * unregistered while pages were out move to that netns' loopback and stay
+ * listed until their last page returns; deleting the netns would hide
+ * them, so ask before deleting it.
+ */
+static long long ns_pp_inflight(const char *ns)
+{
+	int old = ns_enter(ns);
+	long long n = pp_inflight();
+
+	ns_leave(old);
+	return n;
+}
+
 FIXTURE_TEARDOWN(zcnic)
 {
 	long long inflight = -1;
@@ -469,18 +484,22 @@ FIXTURE_TEARDOWN(zcnic)
 
 	sh("echo %s > /sys/bus/platform/drivers/zcnic/del_pair 2>/dev/null",
 	   self->a);
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
-	   self->nsa, self->nsb);
 	if (self->u.fd >= 0)
 		udmabuf_free(&self->u);
 	/* Pools of a gone device drain as their skbs are freed. */
-	for (i = 0; i < 50; i++) {
-		inflight = pp_inflight();
+	for (i = 0; i < 100; i++) {
+		inflight = ns_pp_inflight(self->nsa);
+		if (inflight >= 0)
+			inflight += ns_pp_inflight(self->nsb);
 		if (!inflight)
 			break;
 		usleep(100000);
 	}
+	if (inflight)
+		fprintf(stderr, "# pages still in flight: %lld\n", inflight);
 	EXPECT_EQ(0, inflight);
+	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+	   self->nsa, self->nsb);
 }
 
 /* Steer port @port to queue @q and everything else to queues below it. */
@@ -494,7 +513,7 @@ static int steer(FIXTURE_DATA(zcnic) *self, int port, int q)
 }
 
 /* Plain TCP over both families: payload split from headers, intact. */
-TEST_F(zcnic, plain_tcp_split)
+TEST_F_TIMEOUT(zcnic, plain_tcp_split, 300)
 {
 	const char *addrs[] = { "10.9.0.2", "fd00::2" };
 	int fam[] = { AF_INET, AF_INET6 };
@@ -563,7 +582,7 @@ TEST_F(zcnic, bind_errors)
  * devmem TCP on a steered queue, both families: every payload byte lands
  * in the dma-buf, none in the skb head, and other flows stay off the queue.
  */
-TEST_F(zcnic, devmem_rx)
+TEST_F_TIMEOUT(zcnic, devmem_rx, 300)
 {
 	const char *addrs[] = { "10.9.0.2", "fd00::2" };
 	int fam[] = { AF_INET, AF_INET6 };
@@ -650,7 +669,7 @@ TEST_F(zcnic, plain_recv_efault)
  * restart swaps the pool, data in flight keeps its old buffers, and the
  * stream stays intact whichever memory a segment landed in.
  */
-TEST_F(zcnic, restart_under_traffic)
+TEST_F_TIMEOUT(zcnic, restart_under_traffic, 300)
 {
 	struct rx_result r;
 	int lfd, cfd, i;
@@ -694,7 +713,7 @@ TEST_F(zcnic, restart_under_traffic)
  * Unbind while the socket still holds dma-buf frags (tokens not returned
  * and skbs queued): the buffers return to the provider when freed.
  */
-TEST_F(zcnic, unbind_inflight)
+TEST_F_TIMEOUT(zcnic, unbind_inflight, 300)
 {
 	struct ynl_sock *ys;
 	struct rx_result r;
@@ -725,7 +744,7 @@ TEST_F(zcnic, unbind_inflight)
 /* No buffer posted: the device drops and counts, the sender never stalls
  * for good, and the stream completes once buffers come back.
  */
-TEST_F(zcnic, exhaustion_drops)
+TEST_F_TIMEOUT(zcnic, exhaustion_drops, 300)
 {
 	struct ynl_sock *ys;
 	struct rx_result r;
@@ -781,7 +800,7 @@ static void devmem_round(struct __test_metadata *_metadata,
 	close(lfd);
 }
 
-TEST_F(zcnic, device_events)
+TEST_F_TIMEOUT(zcnic, device_events, 300)
 {
 	struct ynl_sock *ys;
 	int old;

@@ -109,9 +109,28 @@ static void zcnic_count_drop(struct zcnic_rxq *q, bool missed)
 	u64_stats_update_end(&q->dev_stats.syncp);
 }
 
-/* Raise the queue's rx interrupt: NAPI runs as softirq on this CPU. */
+/* The rx interrupt's handler, in hard-irq context on the chosen CPU. */
+void zcnic_rx_irq_fn(struct irq_work *work)
+{
+	struct zcnic_rxq *q = container_of(work, struct zcnic_rxq, irq_work);
+
+	napi_schedule(&q->napi);
+}
+
+/*
+ * Raise the queue's rx interrupt.  Like an MSI-X vector with its affinity
+ * set, it fires on the queue's irq_cpu, and NAPI then runs as softirq
+ * there; an interrupt still pending absorbs this one.  Without a CPU, or
+ * when it is this one, NAPI runs here, in the engine's softirq.
+ */
 static void zcnic_rx_irq(struct zcnic_rxq *q)
 {
+	int cpu = READ_ONCE(q->irq_cpu);
+
+	if (cpu >= 0 && cpu != raw_smp_processor_id() && cpu_online(cpu)) {
+		irq_work_queue_on(&q->irq_work, cpu);
+		return;
+	}
 	local_bh_disable();
 	napi_schedule(&q->napi);
 	local_bh_enable();

@@ -250,6 +250,8 @@ static int zcnic_probe(struct platform_device *pdev)
 		q->priv = priv;
 		q->idx = i;
 		q->stopped = true;
+		q->irq_work = IRQ_WORK_INIT_HARD(zcnic_rx_irq_fn);
+		q->irq_cpu = -1;
 		spin_lock_init(&q->lock);
 		u64_stats_init(&q->stats.syncp);
 		u64_stats_init(&q->dev_stats.syncp);
@@ -305,16 +307,74 @@ static void zcnic_remove(struct platform_device *pdev)
 
 	unregister_netdev(dev);
 	zcnic_engine_stop(priv);
-	for (i = 0; i < dev->num_rx_queues; i++)
+	for (i = 0; i < dev->num_rx_queues; i++) {
+		irq_work_sync(&priv->rxq[i].irq_work);
 		netif_napi_del(&priv->rxq[i].napi);
+	}
 	free_netdev(dev);
 }
+
+/*
+ * irq_affinity: the CPU that takes each rx queue's interrupt, one number
+ * per queue, -1 for the engine's own CPU.  Writing one number sets every
+ * queue.
+ */
+static ssize_t irq_affinity_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct zcnic_priv *priv = dev_get_drvdata(d);
+	unsigned int i, n = priv->netdev->num_rx_queues;
+	int len = 0;
+
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%d%c",
+				     READ_ONCE(priv->rxq[i].irq_cpu),
+				     i + 1 < n ? ' ' : '\n');
+	return len;
+}
+
+static ssize_t irq_affinity_store(struct device *d,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct zcnic_priv *priv = dev_get_drvdata(d);
+	unsigned int i, n = priv->netdev->num_rx_queues, got = 0;
+	int cpus[ZCNIC_MAX_QUEUES];
+	const char *p = buf;
+
+	while (got <= n) {
+		int cpu, used;
+
+		if (sscanf(p, "%d%n", &cpu, &used) != 1)
+			break;
+		if (got == n)
+			return -E2BIG;
+		if (cpu < -1 || (cpu >= 0 && (cpu >= nr_cpu_ids ||
+					      !cpu_online(cpu))))
+			return -EINVAL;
+		cpus[got++] = cpu;
+		p += used;
+	}
+	if (got != 1 && got != n)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(priv->rxq[i].irq_cpu, cpus[got == 1 ? 0 : i]);
+	return count;
+}
+static DEVICE_ATTR_RW(irq_affinity);
+
+static struct attribute *zcnic_dev_attrs[] = {
+	&dev_attr_irq_affinity.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(zcnic_dev);
 
 static struct platform_driver zcnic_driver = {
 	.probe		= zcnic_probe,
 	.remove_new	= zcnic_remove,
 	.driver		= {
-		.name	= DRV_NAME,
+		.name		= DRV_NAME,
+		.dev_groups	= zcnic_dev_groups,
 	},
 };
 

@@ -10,6 +10,7 @@
  * it and the buffers are the provider's net_iovs.
  */
 #include <linux/etherdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/netdev_queues.h>
 #include <net/page_pool/helpers.h>
@@ -100,6 +101,7 @@ struct zcnic_rx_ring *zcnic_rx_ring_alloc(struct zcnic_priv *priv,
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
+	ring->q = &priv->rxq[idx];
 	ring->size = priv->rx_ring_size;
 
 	ring->data = kvcalloc(ring->size, sizeof(*ring->data), GFP_KERNEL);
@@ -132,10 +134,37 @@ err_free:
 	return ERR_PTR(err);
 }
 
+/*
+ * The pools are tied to the queue's NAPI for direct recycling, and
+ * page_pool_destroy() insists that NAPI cannot run.  A ring that was
+ * started got cut loose when it stopped.  One that never started (a queue
+ * restart that failed after allocating it) may sit beside a live NAPI,
+ * which never saw its pages: quiesce NAPI for as long as cutting takes.
+ */
+static void zcnic_rx_ring_unlink_napi(struct zcnic_rx_ring *ring)
+{
+	struct zcnic_rxq *q = ring->q;
+
+	ASSERT_RTNL();
+
+	if (ring->started)
+		return;
+	if (q->napi_on)
+		napi_disable(&q->napi);
+	if (ring->data_pool)
+		page_pool_disable_direct_recycling(ring->data_pool);
+	if (ring->head_pool)
+		page_pool_disable_direct_recycling(ring->head_pool);
+	if (q->napi_on)
+		napi_enable(&q->napi);
+}
+
 /* Give every buffer the driver or device still holds back to its pool. */
 void zcnic_rx_ring_free(struct zcnic_rx_ring *ring)
 {
 	u32 mask = ring->size - 1, i;
+
+	zcnic_rx_ring_unlink_napi(ring);
 
 	for (i = ring->data_clean; i != ring->data_post; i++)
 		page_pool_put_full_netmem(ring->data_pool,
@@ -266,17 +295,27 @@ int zcnic_poll(struct napi_struct *napi, int budget)
 
 void zcnic_rxq_start(struct zcnic_rxq *q, struct zcnic_rx_ring *ring)
 {
+	ASSERT_RTNL();
+
+	ring->started = true;
 	spin_lock_bh(&q->lock);
 	q->ring = ring;
 	q->stopped = false;
 	spin_unlock_bh(&q->lock);
 	napi_enable(&q->napi);
+	q->napi_on = true;
 }
 
-/* Stop the device writing into the ring, then NAPI reading from it. */
+/*
+ * Stop the device writing into the ring, then NAPI reading from it.  Once
+ * NAPI is off, cut the ring's pools loose from it: the queue restarts with
+ * new pools on the same NAPI while skbs still hold pages of these.
+ */
 struct zcnic_rx_ring *zcnic_rxq_stop(struct zcnic_rxq *q)
 {
 	struct zcnic_rx_ring *ring;
+
+	ASSERT_RTNL();
 
 	spin_lock_bh(&q->lock);
 	q->stopped = true;
@@ -288,11 +327,19 @@ struct zcnic_rx_ring *zcnic_rxq_stop(struct zcnic_rxq *q)
 	spin_unlock_bh(&q->lock);
 
 	napi_disable(&q->napi);
+	q->napi_on = false;
+	/* An interrupt raised before the stop finds NAPI disabled. */
+	irq_work_sync(&q->irq_work);
 
 	spin_lock_bh(&q->lock);
 	ring = q->ring;
 	q->ring = NULL;
 	spin_unlock_bh(&q->lock);
+
+	if (ring) {
+		page_pool_disable_direct_recycling(ring->data_pool);
+		page_pool_disable_direct_recycling(ring->head_pool);
+	}
 	return ring;
 }
 

@@ -15,6 +15,7 @@
 
 #include <linux/ethtool.h>
 #include <linux/in6.h>
+#include <linux/irq_work.h>
 #include <linux/netdevice.h>
 #include <linux/platform_device.h>
 #include <linux/u64_stats_sync.h>
@@ -72,9 +73,12 @@ struct zcnic_cqe {
  * under the queue's lock; *_clean and cq_cons belong to NAPI.
  */
 struct zcnic_rx_ring {
+	struct zcnic_rxq *q;
 	struct page_pool *data_pool;
 	struct page_pool *head_pool;
 	u32 size;			/* power of two */
+	/* Has been the queue's ring; its pools were then cut from NAPI. */
+	bool started;
 
 	struct zcnic_data_desc *data;
 	u32 data_post, data_take, data_clean;
@@ -113,6 +117,11 @@ struct zcnic_rxq {
 	bool stopped;
 	/* The engine is writing into buffers it took; stop waits for it. */
 	bool busy;
+	/* NAPI is enabled: between zcnic_rxq_start() and _stop(), rtnl. */
+	bool napi_on;
+	/* The queue's rx interrupt, taken on irq_cpu (-1: the engine's). */
+	struct irq_work irq_work;
+	int irq_cpu;
 	struct zcnic_rx_stats stats;
 	struct zcnic_dev_stats dev_stats;
 };
@@ -188,6 +197,7 @@ void zcnic_tx_complete(struct zcnic_priv *priv, struct zcnic_txq *txq,
 		       struct zcnic_tx_desc *d, bool sent);
 
 /* engine.c */
+void zcnic_rx_irq_fn(struct irq_work *work);
 int zcnic_engine_start(struct zcnic_priv *priv);
 void zcnic_engine_stop(struct zcnic_priv *priv);
 static inline void zcnic_engine_kick(struct zcnic_priv *priv)
