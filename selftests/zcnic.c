@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/udmabuf.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -710,14 +711,16 @@ TEST_F_TIMEOUT(zcnic, restart_under_traffic, 300)
 }
 
 /*
- * Unbind while the socket still holds dma-buf frags (tokens not returned
- * and skbs queued): the buffers return to the provider when freed.
+ * Unbind while the socket holds dma-buf frags (queued skbs and tokens not
+ * yet returned) and the sender is still sending: the queued buffers go
+ * back to the provider when their skbs are freed, and the rest of the
+ * stream lands in kernel pages, readable, on the restarted queue.
  */
 TEST_F_TIMEOUT(zcnic, unbind_inflight, 300)
 {
 	struct ynl_sock *ys;
 	struct rx_result r;
-	int lfd, cfd, old;
+	int lfd, cfd, old, inq = 0, i;
 	pid_t pid;
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 8 << 20));
@@ -728,15 +731,25 @@ TEST_F_TIMEOUT(zcnic, unbind_inflight, 300)
 	ASSERT_NE(NULL, ys);
 
 	lfd = listener(self->nsb, AF_INET, PORT);
-	pid = sender(self->nsa, "10.9.0.2", PORT, 2 << 20);
+	pid = sender(self->nsa, "10.9.0.2", PORT, 4 << 20);
 	cfd = accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
-	/* Let the data sit in the socket, then unbind under it. */
-	EXPECT_EQ(0, wait_child(pid));
+	/* Let provider buffers pile up unread, then unbind under them. */
+	for (i = 0; i < 400 && inq < (32 << 10); i++) {
+		if (ioctl(cfd, SIOCINQ, &inq))
+			break;
+		usleep(25000);
+	}
+	EXPECT_LE(32 << 10, inq);
 	ynl_sock_destroy(ys);
 	rx_stream(cfd, &self->u, false, 1 << 30, &r);
+	EXPECT_EQ(0, r.err);
 	EXPECT_EQ(0, r.bad);
-	EXPECT_EQ(2ULL << 20, r.bytes);
+	EXPECT_EQ(4ULL << 20, r.bytes);
+	/* Both kinds of memory carried part of the stream. */
+	EXPECT_LE(32ULL << 10, r.devmem);
+	EXPECT_GT(r.bytes, r.devmem);
+	EXPECT_EQ(0, wait_child(pid));
 	close(cfd);
 	close(lfd);
 }
