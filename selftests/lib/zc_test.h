@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,48 @@ static inline int zc_netns_new(void)
 	ifr.ifr_flags |= IFF_UP;
 	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
 		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Free the skbs parked on every CPU's deferred-free list.  recvmsg() on
+ * one CPU hands an skb back to the CPU that allocated it, which frees it
+ * the next time it runs net_rx_action(); with no traffic after a test,
+ * page_pool pages can wait there indefinitely.  A datagram over loopback,
+ * sent from each CPU in turn, runs net_rx_action() on that CPU, as any
+ * later traffic would.  The calling thread must be in a netns with lo up.
+ */
+static inline int zc_flush_skb_defer_lists(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	cpu_set_t old, one;
+	int fd, ret = 0;
+	char c = 0;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (void *)&sin, sizeof(sin)) ||
+	    getsockname(fd, (void *)&sin, &sl)) {
+		ret = -errno;
+		goto out;
+	}
+	for (cpu = 0; cpu < ncpu && !ret; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) ||
+		    sendto(fd, &c, 1, 0, (void *)&sin, sizeof(sin)) != 1 ||
+		    recv(fd, &c, 1, 0) != 1)
+			ret = -errno;
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+out:
 	close(fd);
 	return ret;
 }

@@ -251,7 +251,11 @@ static int zcnic_probe(struct platform_device *pdev)
 		q->idx = i;
 		q->stopped = true;
 		q->irq_work = IRQ_WORK_INIT_HARD(zcnic_rx_irq_fn);
-		q->irq_cpu = -1;
+		/* One vector per queue, spread over the CPUs as drivers
+		 * spread MSI-X vectors: NAPI stays on one CPU, whichever
+		 * CPU the engine runs on.
+		 */
+		q->irq_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
 		spin_lock_init(&q->lock);
 		u64_stats_init(&q->stats.syncp);
 		u64_stats_init(&q->dev_stats.syncp);
@@ -316,8 +320,8 @@ static void zcnic_remove(struct platform_device *pdev)
 
 /*
  * irq_affinity: the CPU that takes each rx queue's interrupt, one number
- * per queue, -1 for the engine's own CPU.  Writing one number sets every
- * queue.
+ * per queue, -1 for whichever CPU the engine runs on.  Writing one number
+ * sets every queue.
  */
 static ssize_t irq_affinity_show(struct device *d,
 				 struct device_attribute *attr, char *buf)

@@ -119,7 +119,7 @@ struct zcnic_rxq {
 	bool busy;
 	/* NAPI is enabled: between zcnic_rxq_start() and _stop(), rtnl. */
 	bool napi_on;
-	/* The queue's rx interrupt, taken on irq_cpu (-1: the engine's). */
+	/* The queue's rx interrupt, taken on irq_cpu (-1: the engine's CPU). */
 	struct irq_work irq_work;
 	int irq_cpu;
 	struct zcnic_rx_stats stats;
