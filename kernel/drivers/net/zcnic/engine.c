@@ -261,6 +261,7 @@ static unsigned int zcnic_engine_txq(struct zcnic_priv *priv, unsigned int qid,
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->netdev, qid);
 	u64 bytes = 0, pkts = 0;
 	unsigned int done = 0;
+	/* Pairs with the release in zcnic_start_xmit(): descriptors first. */
 	u32 prod = smp_load_acquire(&txq->prod);
 
 	while (done < budget && txq->cons != prod) {

@@ -104,10 +104,11 @@ static int zcnic_set_channels(struct net_device *dev,
 	err = netif_set_real_num_queues(dev, ch->combined_count,
 					ch->combined_count);
 	if (!err && !netif_is_rxfh_configured(dev)) {
+		u32 n = ch->combined_count;
+
 		spin_lock_bh(&priv->steer_lock);
 		for (i = 0; i < ZCNIC_RSS_INDIR_SIZE; i++)
-			priv->indir[i] = ethtool_rxfh_indir_default(i,
-							ch->combined_count);
+			priv->indir[i] = ethtool_rxfh_indir_default(i, n);
 		spin_unlock_bh(&priv->steer_lock);
 	}
 	if (running) {

@@ -191,9 +191,12 @@ static void zcnic_rx_drop(struct zcnic_rx_ring *ring,
 
 	page_pool_put_full_page(ring->head_pool,
 				ring->head[ring->head_clean & mask].page, true);
-	for (i = 0; i < cqe->ndata; i++)
+	for (i = 0; i < cqe->ndata; i++) {
+		u32 slot = (ring->data_clean + i) & mask;
+
 		page_pool_put_full_netmem(ring->data_pool,
-			ring->data[(ring->data_clean + i) & mask].netmem, true);
+					  ring->data[slot].netmem, true);
+	}
 }
 
 static struct sk_buff *zcnic_rx_build(struct zcnic_rxq *q,
@@ -238,14 +241,12 @@ static struct sk_buff *zcnic_rx_build(struct zcnic_rxq *q,
 		skb_set_hash(skb, cqe->hash, cqe->l4_hash ? PKT_HASH_TYPE_L4 :
 			     PKT_HASH_TYPE_L3);
 	if (cqe->gso_size) {
-		u32 payload = cqe->len - cqe->head_len;
+		u32 segs = DIV_ROUND_UP(cqe->len - cqe->head_len,
+					cqe->gso_size);
 
-		if (cqe->head_len == cqe->len)
-			payload = 0;
 		skb_shinfo(skb)->gso_size = cqe->gso_size;
 		skb_shinfo(skb)->gso_type = cqe->gso_type;
-		skb_shinfo(skb)->gso_segs = max_t(u32, 1,
-			DIV_ROUND_UP(payload, cqe->gso_size));
+		skb_shinfo(skb)->gso_segs = max_t(u32, 1, segs);
 	}
 	return skb;
 }

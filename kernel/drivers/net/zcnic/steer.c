@@ -217,12 +217,11 @@ out:
 
 void zcnic_steer_init(struct zcnic_priv *priv)
 {
-	unsigned int i;
+	unsigned int n = priv->netdev->real_num_rx_queues, i;
 
 	netdev_rss_key_fill(priv->rss_key, sizeof(priv->rss_key));
 	for (i = 0; i < ZCNIC_RSS_INDIR_SIZE; i++)
-		priv->indir[i] = ethtool_rxfh_indir_default(i,
-				priv->netdev->real_num_rx_queues);
+		priv->indir[i] = ethtool_rxfh_indir_default(i, n);
 }
 
 /* The highest queue the indirection table uses, plus one. */
