@@ -542,29 +542,60 @@ static int steer(FIXTURE_DATA(zcnic) *self, int port, int q)
 		  self->nsb, self->b, port, q);
 }
 
+typedef pid_t (*sender_fn)(const char *ns, const char *addr, int port,
+			   size_t len);
+
+/*
+ * One TCP stream of @len bytes from A (netns nsa) to B's @family address,
+ * sent by @send and checked byte by byte.  With @u, read with
+ * MSG_SOCK_DEVMEM, and every byte must be in that dma-buf; without, read
+ * with plain recv().
+ */
+static void stream_round(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(zcnic) *self, int family, int port,
+			 size_t len, sender_fn send, struct udmabuf *u)
+{
+	const char *addr = family == AF_INET6 ? "fd00::2" : "10.9.0.2";
+	int lfd = listener(self->nsb, family, port), cfd;
+	struct rx_result r;
+	pid_t pid;
+
+	ASSERT_LE(0, lfd);
+	pid = send(self->nsa, addr, port, len);
+	cfd = accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	rx_stream(cfd, u, !u, 1, &r);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(len, r.bytes);
+	if (u) {
+		EXPECT_EQ(r.bytes, r.devmem);
+		EXPECT_EQ(0, r.linear);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+	close(cfd);
+	close(lfd);
+}
+
+static void plain_round(struct __test_metadata *_metadata,
+			FIXTURE_DATA(zcnic) *self, int family, int port,
+			size_t len, sender_fn send)
+{
+	stream_round(_metadata, self, family, port, len, send, NULL);
+}
+
+static void devmem_round(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(zcnic) *self, int family, int port,
+			 size_t len)
+{
+	stream_round(_metadata, self, family, port, len, sender, &self->u);
+}
+
 /* Plain TCP over both families: payload split from headers, intact. */
 TEST_F_TIMEOUT(zcnic, plain_tcp_split, 300)
 {
-	const char *addrs[] = { "10.9.0.2", "fd00::2" };
-	int fam[] = { AF_INET, AF_INET6 };
-	struct rx_result r;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		int lfd = listener(self->nsb, fam[i], PORT + i), cfd;
-		pid_t pid = sender(self->nsa, addrs[i], PORT + i, 8 << 20);
-
-		ASSERT_LE(0, lfd);
-		cfd = accept_in(lfd, 20000);
-		ASSERT_LE(0, cfd);
-		rx_stream(cfd, NULL, true, 1, &r);
-		EXPECT_EQ(0, r.err);
-		EXPECT_EQ(0, r.bad);
-		EXPECT_EQ(8ULL << 20, r.bytes);
-		EXPECT_EQ(0, wait_child(pid));
-		close(cfd);
-		close(lfd);
-	}
+	plain_round(_metadata, self, AF_INET, PORT, 8 << 20, sender);
+	plain_round(_metadata, self, AF_INET6, PORT + 1, 8 << 20, sender);
 	EXPECT_LT(0, nic_stat(self->nsb, self->b, -1, "hds_split"));
 	EXPECT_LE(16LL << 20, nic_stat(self->nsb, self->b, -1,
 				       "dev_written_bytes"));
@@ -614,12 +645,9 @@ TEST_F(zcnic, bind_errors)
  */
 TEST_F_TIMEOUT(zcnic, devmem_rx, 300)
 {
-	const char *addrs[] = { "10.9.0.2", "fd00::2" };
-	int fam[] = { AF_INET, AF_INET6 };
-	struct rx_result r;
 	struct ynl_sock *ys;
 	long long q3;
-	int i, old;
+	int old;
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 16 << 20));
 	ASSERT_EQ(0, steer(self, PORT, 3));
@@ -628,40 +656,12 @@ TEST_F_TIMEOUT(zcnic, devmem_rx, 300)
 	ns_leave(old);
 	ASSERT_NE(NULL, ys);
 
-	for (i = 0; i < 2; i++) {
-		int lfd = listener(self->nsb, fam[i], PORT), cfd;
-		pid_t pid = sender(self->nsa, addrs[i], PORT, 8 << 20);
-
-		ASSERT_LE(0, lfd);
-		cfd = accept_in(lfd, 20000);
-		ASSERT_LE(0, cfd);
-		rx_stream(cfd, &self->u, false, 1, &r);
-		EXPECT_EQ(0, r.err);
-		EXPECT_EQ(0, r.bad);
-		EXPECT_EQ(8ULL << 20, r.bytes);
-		EXPECT_EQ(r.bytes, r.devmem);
-		EXPECT_EQ(0, r.linear);
-		EXPECT_EQ(0, wait_child(pid));
-		close(cfd);
-		close(lfd);
-	}
+	devmem_round(_metadata, self, AF_INET, PORT, 8 << 20);
+	devmem_round(_metadata, self, AF_INET6, PORT, 8 << 20);
 
 	/* A plain flow on another port: readable, and not on queue 3. */
 	q3 = nic_stat(self->nsb, self->b, 3, "packets");
-	{
-		int lfd = listener(self->nsb, AF_INET, PORT + 1), cfd;
-		pid_t pid = sender(self->nsa, "10.9.0.2", PORT + 1, 4 << 20);
-
-		cfd = accept_in(lfd, 20000);
-		ASSERT_LE(0, cfd);
-		rx_stream(cfd, NULL, true, 1, &r);
-		EXPECT_EQ(0, r.err);
-		EXPECT_EQ(0, r.bad);
-		EXPECT_EQ(4ULL << 20, r.bytes);
-		EXPECT_EQ(0, wait_child(pid));
-		close(cfd);
-		close(lfd);
-	}
+	plain_round(_metadata, self, AF_INET, PORT + 1, 4 << 20, sender);
 	EXPECT_EQ(q3, nic_stat(self->nsb, self->b, 3, "packets"));
 	ynl_sock_destroy(ys);
 }
@@ -828,27 +828,6 @@ TEST_F_TIMEOUT(zcnic, exhaustion_drops, 300)
  * move, and unregister.  After each one still bound, data still lands in
  * the dma-buf.
  */
-static void devmem_round(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(zcnic) *self, const char *nsb, int port)
-{
-	struct rx_result r;
-	int lfd, cfd;
-	pid_t pid;
-
-	lfd = listener(nsb, AF_INET, port);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->nsa, "10.9.0.2", port, 1 << 20);
-	cfd = accept_in(lfd, 20000);
-	ASSERT_LE(0, cfd);
-	rx_stream(cfd, &self->u, false, 1, &r);
-	EXPECT_EQ(0, r.bad);
-	EXPECT_EQ(1ULL << 20, r.bytes);
-	EXPECT_EQ(r.bytes, r.devmem);
-	EXPECT_EQ(0, wait_child(pid));
-	close(cfd);
-	close(lfd);
-}
-
 TEST_F_TIMEOUT(zcnic, device_events, 300)
 {
 	struct ynl_sock *ys;
@@ -861,20 +840,20 @@ TEST_F_TIMEOUT(zcnic, device_events, 300)
 	old = ns_enter(self->nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 1);
 	ASSERT_NE(NULL, ys);
-	devmem_round(_metadata, self, self->nsb, PORT);
+	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	ASSERT_EQ(0, sh("ip link set %s down && ip link set %s up",
 			self->b, self->b));
-	devmem_round(_metadata, self, self->nsb, PORT);
+	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	ASSERT_EQ(0, sh("ip link set %s mtu 4000 && ip link set %s mtu 1500",
 			self->b, self->b));
-	devmem_round(_metadata, self, self->nsb, PORT);
+	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	/* Queue 1 is bound: one channel is too few, two are enough. */
 	EXPECT_NE(0, sh("ethtool -L %s combined 1 2>/dev/null", self->b));
 	EXPECT_EQ(0, sh("ethtool -L %s combined 2", self->b));
-	devmem_round(_metadata, self, self->nsb, PORT);
+	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 	ns_leave(old);
 
 	/* Move B to a third netns and back; still bound. */
@@ -885,7 +864,7 @@ TEST_F_TIMEOUT(zcnic, device_events, 300)
 			self->nsb, self->nsb, self->b, self->nsb,
 			self->nsb, self->b, self->nsb,
 			self->nsb, self->b, self->nsb, self->b, self->nsb));
-	devmem_round(_metadata, self, self->nsb, PORT);
+	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	/* Unregister with the binding alive; unbinding later is a no-op. */
 	ASSERT_EQ(0, sh("echo %s > /sys/bus/platform/drivers/zcnic/del_pair",
@@ -1073,28 +1052,11 @@ static pid_t zc_sender(const char *ns, const char *addr, int port, size_t len)
  */
 TEST_F_TIMEOUT(zcnic, zerocopy_tx, 300)
 {
-	const char *addrs[] = { "10.9.0.2", "fd00::2" };
-	int fam[] = { AF_INET, AF_INET6 };
-	long long read0 = 0, read1 = 0;
-	struct rx_result r;
-	int i;
+	long long read0, read1;
 
 	read0 = nic_counter(self->nsa, self->a, "tx", -1, "dev_read_bytes");
-	for (i = 0; i < 2; i++) {
-		int lfd = listener(self->nsb, fam[i], PORT + i), cfd;
-		pid_t pid = zc_sender(self->nsa, addrs[i], PORT + i, 4 << 20);
-
-		ASSERT_LE(0, lfd);
-		cfd = accept_in(lfd, 20000);
-		ASSERT_LE(0, cfd);
-		rx_stream(cfd, NULL, true, 1, &r);
-		EXPECT_EQ(0, r.err);
-		EXPECT_EQ(0, r.bad);
-		EXPECT_EQ(4ULL << 20, r.bytes);
-		EXPECT_EQ(0, wait_child(pid));
-		close(cfd);
-		close(lfd);
-	}
+	plain_round(_metadata, self, AF_INET, PORT, 4 << 20, zc_sender);
+	plain_round(_metadata, self, AF_INET6, PORT + 1, 4 << 20, zc_sender);
 	read1 = nic_counter(self->nsa, self->a, "tx", -1, "dev_read_bytes");
 	EXPECT_LE(read0 + (8LL << 20), read1);
 }
@@ -1208,7 +1170,6 @@ static int pin_engine(const char *dev, int cpu)
 TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 {
 	char pa[256], pb[256], buf[64], want[64];
-	struct rx_result r;
 	int target;
 
 	ASSERT_EQ(0, pdev_attr(self->nsa, self->a, "irq_affinity", pa,
@@ -1231,8 +1192,6 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 	ASSERT_EQ(0, pin_engine(self->b, 1));
 	for (target = 0; target < 2; target++) {
 		long long c0[2], c1[2], d[2];
-		int lfd, cfd;
-		pid_t pid;
 
 		snprintf(want, sizeof(want), "%d", target);
 		ASSERT_EQ(0, write_attr(pa, want));
@@ -1244,19 +1203,10 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 			 target, target);
 		EXPECT_STREQ(want, buf);
 
-		lfd = listener(self->nsb, AF_INET, PORT + target);
-		ASSERT_LE(0, lfd);
 		ASSERT_EQ(0, net_rx_softirqs(c0));
-		pid = sender(self->nsa, "10.9.0.2", PORT + target, 2 << 20);
-		cfd = accept_in(lfd, 20000);
-		ASSERT_LE(0, cfd);
-		rx_stream(cfd, NULL, true, 1, &r);
-		EXPECT_EQ(0, wait_child(pid));
+		plain_round(_metadata, self, AF_INET, PORT + target, 2 << 20,
+			    sender);
 		ASSERT_EQ(0, net_rx_softirqs(c1));
-		EXPECT_EQ(0, r.bad);
-		EXPECT_EQ(2ULL << 20, r.bytes);
-		close(cfd);
-		close(lfd);
 
 		d[0] = c1[0] - c0[0];
 		d[1] = c1[1] - c0[1];
