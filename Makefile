@@ -48,7 +48,7 @@ ZC_VMLINUX_H := $(BUILD)/vmlinux.h
 
 .PHONY: help deps kernel kernel-debug kernel-prepare kernel-save \
 	kernel-sync-check kernel-series checkpatch headers libbpf bpftool \
-	bpf-progs selftests tools vm demo check check-full clean distclean
+	bpf-progs lib selftests tools vm demo check check-full clean distclean
 
 help:
 	@echo "make demo          boot our kernel and show its zero-copy paths"
@@ -60,7 +60,7 @@ help:
 	@echo "make kernel-sync-check  fail if build/linux has edits kernel/ lacks"
 	@echo "make kernel-series export the kernel change as a patch series"
 	@echo "make checkpatch    run checkpatch.pl --strict over that series"
-	@echo "make tools         libbpf, bpftool, headers, BPF programs, selftests"
+	@echo "make tools         libbpf, bpftool, headers, BPF programs, libzc, selftests"
 	@echo "make vm [DEBUG=1]  interactive shell in the guest"
 
 deps:
@@ -135,10 +135,13 @@ export ROOT BUILD KTREE HDR LIBBPF_OUT LIBBPF_A BPFTOOL ZC_VMLINUX_H CCACHE
 bpf-progs: headers libbpf $(ZC_VMLINUX_H)
 	+@$(MAKE) -C bpf-progs
 
-selftests: bpf-progs
+lib: headers libbpf
+	+@$(MAKE) -C lib
+
+selftests: bpf-progs lib
 	+@$(MAKE) -C selftests
 
-tools: bpf-progs selftests
+tools: bpf-progs lib selftests
 	+@$(MAKE) -C tools/src
 
 # ------------------------------------------------------------- running
@@ -156,7 +159,7 @@ check-full:
 	@$(ROOT)/tools/phases check-full
 
 clean:
-	rm -rf $(BUILD)/bpf $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(ZC_VMLINUX_H)
+	rm -rf $(BUILD)/bpf $(BUILD)/lib $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(ZC_VMLINUX_H)
 
 distclean:
 	rm -rf $(BUILD)

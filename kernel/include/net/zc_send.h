@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Zero-copy send policies: a BPF struct_ops that decides, per send,
+ * whether it joins an open notification, whether it is zero-copy or
+ * copied, and when the notification closes.  See uapi/linux/zc_policy.h
+ * for what programs return, and Documentation/networking/zc-policy.rst.
+ */
+#ifndef _NET_ZC_SEND_H
+#define _NET_ZC_SEND_H
+
+#include <linux/types.h>
+#include <net/zc_policy.h>
+
+struct sock;
+
+/*
+ * What a policy program sees; read-only.  Fields that do not apply to the
+ * decision being asked are 0.
+ */
+struct zc_send_ctx {
+	u32 decision;		/* ZC_SEND_DECIDE_* */
+	u32 source;		/* ZC_SEND_SRC_* */
+	/* The submitter, captured when the send was submitted: the decision
+	 * may run in another task, or in softirq.
+	 */
+	u32 owner_pid;		/* thread group id, in the initial pid ns */
+	u64 owner_cgroup;	/* cgroup v2 id */
+	u64 len;		/* bytes the send asks for; 0 if unknown */
+	u32 flags;		/* ZC_SEND_F_* */
+	s32 fd;			/* the target file: fd or registered index */
+
+	/* The open notification (join), or the send's own (mode, flush). */
+	u32 open_sends;		/* sends in it; 0 when none is open */
+	u64 open_bytes;
+	u64 open_age_ns;
+	u32 open_same_fd;	/* its last send went to this fd */
+
+	/* The kernel's bounds for one notification. */
+	u32 max_sends;
+	u64 max_bytes;
+	u64 timeout_ns;
+
+	/* The socket (mode, flush). */
+	u16 family;
+	u16 protocol;
+	u32 wmem_queued;	/* bytes queued for transmit */
+	u32 sndbuf;
+	u32 unsent;		/* TCP: written, not yet sent */
+	u32 unacked;		/* TCP: sent, not yet acknowledged */
+
+	/* The send's outcome (flush). */
+	s64 result;		/* bytes sent, or -errno */
+	u32 zerocopy;		/* 1 if it went zero-copy */
+
+	/* The notification that closed (closed). */
+	u32 cause;		/* ZC_SEND_CLOSE_* */
+	u64 mean_age_ns;	/* its sends' mean time from submission */
+};
+
+struct zc_send_ops {
+	int (*join)(const struct zc_send_ctx *ctx);
+	int (*mode)(const struct zc_send_ctx *ctx);
+	int (*flush)(const struct zc_send_ctx *ctx);
+	void (*closed)(const struct zc_send_ctx *ctx);
+	char name[ZC_POLICY_NAME_MAX];
+};
+
+extern struct zc_policy_type zc_send_policies;
+
+#ifdef CONFIG_ZC_POLICY
+int zc_send_decide(struct zc_policy_slot *slot, struct zc_send_ctx *ctx,
+		   atomic_t *faults);
+void zc_send_closed(struct zc_policy_slot *slot, struct zc_send_ctx *ctx);
+void zc_send_ctx_fill_sock(struct zc_send_ctx *ctx, struct sock *sk);
+#else
+static inline int zc_send_decide(struct zc_policy_slot *slot,
+				 struct zc_send_ctx *ctx, atomic_t *faults)
+{
+	return 0;
+}
+
+static inline void zc_send_closed(struct zc_policy_slot *slot,
+				  struct zc_send_ctx *ctx)
+{
+}
+
+static inline void zc_send_ctx_fill_sock(struct zc_send_ctx *ctx,
+					 struct sock *sk)
+{
+}
+#endif
+
+#endif /* _NET_ZC_SEND_H */

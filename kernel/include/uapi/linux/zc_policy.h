@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Zero-copy policies: what a BPF policy program returns.
+ *
+ * Only macros, so that BPF programs can include this beside vmlinux.h.
+ *
+ * A send policy (struct zc_send_ops) is asked three things about each
+ * zero-copy send, in this order:
+ *
+ *   join   at submission: does the send join the ring's open notification
+ *          (ZC_SEND_JOIN) or open a new one (ZC_SEND_NEW)?
+ *   mode   before the data is handed to the socket: zero-copy
+ *          (ZC_SEND_ZEROCOPY) or copied (ZC_SEND_COPY)?
+ *   flush  after the send: close the open notification now
+ *          (ZC_SEND_FLUSH), keep it open within the kernel's bounds
+ *          (ZC_SEND_KEEP), or keep it open at most that many nanoseconds
+ *          (a value from ZC_SEND_KEEP_NS_MIN up, clamped to the bounds).
+ *
+ * and it is told when a notification closes (closed), with why
+ * (ZC_SEND_CLOSE_*), how many sends it holds and how long they waited, so
+ * that it can keep statistics.
+ *
+ * Stock behaviour is 0 for every decision: a notification per send,
+ * zero-copy, flushed at once.  The kernel bounds every notification (at
+ * most N sends, B bytes and T nanoseconds open), whatever a policy says,
+ * and counts any other return value as a fault and decides 0 instead.
+ */
+#ifndef _UAPI_LINUX_ZC_POLICY_H
+#define _UAPI_LINUX_ZC_POLICY_H
+
+/* join */
+#define ZC_SEND_NEW		0
+#define ZC_SEND_JOIN		1
+/* mode */
+#define ZC_SEND_ZEROCOPY	0
+#define ZC_SEND_COPY		1
+/* flush */
+#define ZC_SEND_FLUSH		0
+#define ZC_SEND_KEEP		1
+#define ZC_SEND_KEEP_NS_MIN	1000
+
+/* zc_send_ctx.decision: which of the three is being asked */
+#define ZC_SEND_DECIDE_JOIN	0
+#define ZC_SEND_DECIDE_MODE	1
+#define ZC_SEND_DECIDE_FLUSH	2
+#define ZC_SEND_EVENT_CLOSED	3
+
+/* zc_send_ctx.cause, for ZC_SEND_EVENT_CLOSED: why it closed */
+#define ZC_SEND_CLOSE_FLUSH	0	/* the policy's flush */
+#define ZC_SEND_CLOSE_NEW	1	/* a send opened a new notification */
+#define ZC_SEND_CLOSE_LIMIT	2	/* it reached max_sends or max_bytes */
+#define ZC_SEND_CLOSE_TIMEOUT	3	/* it was open timeout_ns */
+#define ZC_SEND_CLOSE_EXIT	4	/* the ring is going away */
+
+/* zc_send_ctx.source */
+#define ZC_SEND_SRC_IO_URING	1
+#define ZC_SEND_SRC_MSG_ZEROCOPY 2
+
+/* zc_send_ctx.flags */
+#define ZC_SEND_F_FIXED_BUF	(1U << 0)	/* a registered buffer */
+#define ZC_SEND_F_REPORT_USAGE	(1U << 1)	/* usage reported per range */
+#define ZC_SEND_F_MSG		(1U << 2)	/* sendmsg, len unknown at join */
+#define ZC_SEND_F_FIXED_FILE	(1U << 3)	/* fd is a registered file index */
+
+/* Policy names: at most this many bytes with the NUL. */
+#define ZC_POLICY_NAME_MAX	16
+
+#endif /* _UAPI_LINUX_ZC_POLICY_H */

@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coalesced zero-copy send notifications, decided by a BPF send policy.
+ *
+ * Stock SEND_ZC gives every send a notification of its own, flushed right
+ * after the send.  A ring that opts in (IORING_REGISTER_ZC_SEND_POLICY)
+ * instead has at most one *open* notification, which sends may join; once
+ * it closes, no send joins it, and its NOTIF CQE covers the contiguous
+ * range of sequence numbers of the sends it holds.
+ *
+ * A notification is a stock io_notif (its ubuf_info is what skbs hold)
+ * with a struct io_zc_notif beside it.  Its ubuf_info references are:
+ *   - one "open" reference, dropped when it closes;
+ *   - one per member send, dropped after that send, as stock drops its
+ *     master reference (in cleanup when the send ran in io-wq);
+ *   - one per skb, as usual.
+ * When they are all gone, task_work completes it (io_zc_notif_complete).
+ *
+ * Joining happens at submission, under uring_lock, in submission order,
+ * so that ranges are contiguous.  Closing is a bit: the policy's flush
+ * (in the issuing task or io-wq), the send and byte limits, a new
+ * notification opening, ring exit, and an hrtimer all test_and_set it and
+ * the winner drops the open reference.  Nothing there needs uring_lock, so
+ * the timer never takes it.
+ */
+#include <linux/cgroup.h>
+#include <linux/hrtimer.h>
+#include <linux/io_uring.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/zc_send.h>
+#include <uapi/linux/io_uring.h>
+
+#include "io_uring.h"
+#include "notif.h"
+#include "rsrc.h"
+#include "zc_notif.h"
+
+#define IO_ZC_DEF_SENDS		64
+#define IO_ZC_MAX_SENDS		16384
+#define IO_ZC_DEF_BYTES		(1ULL << 20)
+#define IO_ZC_MAX_BYTES		(256ULL << 20)
+#define IO_ZC_DEF_TIMEOUT	NSEC_PER_MSEC
+#define IO_ZC_MIN_TIMEOUT	NSEC_PER_USEC
+#define IO_ZC_MAX_TIMEOUT	NSEC_PER_SEC
+/* Outstanding sequence numbers: half the 16-bit space keeps them unique. */
+#define IO_ZC_SEQ_WINDOW	32768
+/* Registered-buffer generations one notification may pin. */
+#define IO_ZC_MAX_NODES		4
+
+static_assert(sizeof(struct io_uring_zc_send_policy) == 72);
+static_assert(IO_ZC_MAX_SENDS <= IORING_NOTIF_ZC_COUNT_MASK);
+
+enum {
+	IO_ZC_CLOSED,
+};
+
+struct io_zc_ring {
+	struct io_ring_ctx		*ctx;
+	struct zc_policy_slot __rcu	*policy;
+	u32				max_sends;
+	u64				max_bytes;
+	u64				timeout_ns;
+
+	/* Under uring_lock. */
+	u64				next_seq;
+	struct io_zc_notif		*open;
+	struct list_head		notifs;		/* in seq order */
+	u32				nr_notifs;
+
+	/* Any context. */
+	atomic_t			faults;
+	atomic64_t			nr_closed;
+	atomic64_t			nr_closed_sends;
+};
+
+struct io_zc_notif {
+	struct io_zc_ring		*zr;
+	struct io_kiocb			*notif;
+	struct hrtimer			timer;
+	unsigned long			state;
+	struct list_head		node;
+	/* The NOTIF's overflow entry, reserved when it opens. */
+	struct io_overflow_cqe		*ocqe;
+
+	u64				first_seq;
+	ktime_t				opened;
+	u32				owner_pid;
+	u64				owner_cgroup;
+	/* Members: written under uring_lock, read anywhere. */
+	u32				nr_sends;
+	atomic64_t			bytes;
+	u64				submit_ns_sum;
+	s32				last_fd;
+	u32				last_fd_fixed;
+
+	u8				nr_nodes;
+	struct io_rsrc_node		*nodes[IO_ZC_MAX_NODES];
+	u32				node_refs[IO_ZC_MAX_NODES];
+};
+
+static struct io_zc_notif *io_zc_of(struct io_kiocb *notif)
+{
+	return io_notif_to_data(notif)->zc;
+}
+
+/* ------------------------------------------------------------- policy */
+
+static void io_zc_ctx_init(struct zc_send_ctx *c, struct io_zc_ring *zr,
+			   u32 decision)
+{
+	memset(c, 0, sizeof(*c));
+	c->decision = decision;
+	c->source = ZC_SEND_SRC_IO_URING;
+	c->max_sends = zr->max_sends;
+	c->max_bytes = zr->max_bytes;
+	c->timeout_ns = zr->timeout_ns;
+}
+
+static void io_zc_ctx_send(struct zc_send_ctx *c,
+			   const struct io_zc_send_info *info)
+{
+	c->owner_pid = info->owner_pid;
+	c->owner_cgroup = info->owner_cgroup;
+	c->len = info->len;
+	c->flags = info->flags;
+	c->fd = info->fd;
+}
+
+static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
+			    const struct io_zc_send_info *info)
+{
+	c->open_sends = READ_ONCE(zn->nr_sends);
+	c->open_bytes = atomic64_read(&zn->bytes);
+	c->open_age_ns = ktime_to_ns(ktime_sub(ktime_get(), zn->opened));
+	if (info)
+		c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
+			READ_ONCE(zn->last_fd_fixed) ==
+			!!(info->flags & ZC_SEND_F_FIXED_FILE);
+}
+
+static int io_zc_decide(struct io_zc_ring *zr, struct zc_send_ctx *c)
+{
+	int v;
+
+	rcu_read_lock();
+	v = zc_send_decide(rcu_dereference(zr->policy), c, &zr->faults);
+	rcu_read_unlock();
+	return v;
+}
+
+/* ------------------------------------------------------------- closing */
+
+static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
+{
+	struct io_zc_ring *zr = zn->zr;
+	struct zc_send_ctx c;
+	u32 n = READ_ONCE(zn->nr_sends);
+	u64 now = ktime_get_ns();
+
+	io_zc_ctx_init(&c, zr, ZC_SEND_EVENT_CLOSED);
+	io_zc_ctx_notif(&c, zn, NULL);
+	c.owner_pid = zn->owner_pid;
+	c.owner_cgroup = zn->owner_cgroup;
+	c.cause = cause;
+	if (n)
+		c.mean_age_ns = now - div_u64(READ_ONCE(zn->submit_ns_sum), n);
+
+	atomic64_inc(&zr->nr_closed);
+	atomic64_add(n, &zr->nr_closed_sends);
+
+	rcu_read_lock();
+	zc_send_closed(rcu_dereference(zr->policy), &c);
+	rcu_read_unlock();
+}
+
+/*
+ * Close @zn: no send joins it any more.  Safe from any context; the first
+ * caller drops the open reference, which may complete it.
+ */
+static void io_zc_close(struct io_zc_notif *zn, u32 cause)
+{
+	struct io_notif_data *nd = io_notif_to_data(zn->notif);
+
+	if (test_and_set_bit(IO_ZC_CLOSED, &zn->state))
+		return;
+	io_zc_closed_event(zn, cause);
+	io_tx_ubuf_complete(NULL, &nd->uarg, true);
+}
+
+static enum hrtimer_restart io_zc_timer_fn(struct hrtimer *timer)
+{
+	struct io_zc_notif *zn = container_of(timer, struct io_zc_notif, timer);
+
+	io_zc_close(zn, ZC_SEND_CLOSE_TIMEOUT);
+	return HRTIMER_NORESTART;
+}
+
+/* The policy wants it closed within @ns: bring the deadline forward. */
+static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
+{
+	ktime_t at = ktime_add_ns(ktime_get(), ns);
+
+	if (ktime_before(at, hrtimer_get_expires(&zn->timer)))
+		hrtimer_start(&zn->timer, at, HRTIMER_MODE_ABS_SOFT);
+}
+
+/* ------------------------------------------------------------- joining */
+
+/* The slot of @node in @zn's table, a new one if there is room, or -1. */
+static int io_zc_node_slot(struct io_zc_notif *zn, struct io_rsrc_node *node)
+{
+	int i;
+
+	for (i = 0; i < zn->nr_nodes; i++)
+		if (zn->nodes[i] == node)
+			return i;
+	return zn->nr_nodes < IO_ZC_MAX_NODES ? zn->nr_nodes : -1;
+}
+
+/*
+ * Make @req a member of @zn.  Fails when @zn closed meanwhile or has no
+ * room for another registered-buffer generation.
+ */
+static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
+			struct io_zc_send_info *info)
+{
+	struct io_notif_data *nd = io_notif_to_data(zn->notif);
+	struct io_ring_ctx *ctx = req->ctx;
+	int node = -1;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	if (info->flags & ZC_SEND_F_FIXED_BUF) {
+		node = io_zc_node_slot(zn, ctx->rsrc_node);
+		if (node < 0)
+			return false;
+	}
+
+	/* Count the send before looking at the bit, and the closer looks at
+	 * the count after setting it: either it sees this send, or this
+	 * send sees it closed.
+	 */
+	WRITE_ONCE(zn->nr_sends, zn->nr_sends + 1);
+	if (!refcount_inc_not_zero(&nd->uarg.refcnt)) {
+		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
+		return false;
+	}
+	smp_mb__after_atomic();
+	if (test_bit(IO_ZC_CLOSED, &zn->state)) {
+		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
+		io_tx_ubuf_complete(NULL, &nd->uarg, true);
+		return false;
+	}
+
+	if (node >= 0) {
+		if (node == zn->nr_nodes) {
+			zn->nodes[node] = ctx->rsrc_node;
+			zn->nr_nodes++;
+		}
+		io_charge_rsrc_node(ctx, ctx->rsrc_node);
+		zn->node_refs[node]++;
+	}
+	if (info->flags & ZC_SEND_F_REPORT_USAGE)
+		nd->zc_report = true;
+	atomic64_add(info->len, &zn->bytes);
+	WRITE_ONCE(zn->submit_ns_sum, zn->submit_ns_sum + ktime_get_ns());
+	WRITE_ONCE(zn->last_fd, info->fd);
+	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
+	info->seq = (u16)zn->zr->next_seq++;
+	info->member = 1;
+	return true;
+}
+
+/* A new open notification for @req, which will be its first member. */
+static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
+				      const struct io_zc_send_info *info)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_zc_ring *zr = ctx->zc_send;
+	struct io_notif_data *nd;
+	struct io_zc_notif *zn;
+
+	zn = kzalloc(sizeof(*zn), GFP_KERNEL_ACCOUNT);
+	if (!zn)
+		return NULL;
+	zn->ocqe = io_alloc_ocqe(ctx, GFP_KERNEL);
+	if (!zn->ocqe)
+		goto err_free;
+	zn->notif = io_alloc_notif(ctx);
+	if (!zn->notif)
+		goto err_free_ocqe;
+
+	zn->notif->cqe.user_data = req->cqe.user_data;
+	zn->notif->cqe.res = 0;
+	zn->notif->cqe.flags = IORING_CQE_F_NOTIF;
+	nd = io_notif_to_data(zn->notif);
+	nd->zc = zn;
+	nd->zc_used = false;
+	nd->zc_copied = false;
+
+	zn->zr = zr;
+	zn->first_seq = zr->next_seq;
+	zn->opened = ktime_get();
+	zn->owner_pid = info->owner_pid;
+	zn->owner_cgroup = info->owner_cgroup;
+	zn->last_fd = -1;
+	/* Armed once the first send is in: see io_zc_join(). */
+	hrtimer_init(&zn->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	zn->timer.function = io_zc_timer_fn;
+
+	list_add_tail(&zn->node, &zr->notifs);
+	zr->nr_notifs++;
+	zr->open = zn;
+	return zn;
+
+err_free_ocqe:
+	kfree(zn->ocqe);
+err_free:
+	kfree(zn);
+	return NULL;
+}
+
+static bool io_zc_fits(struct io_zc_notif *zn,
+		       const struct io_zc_send_info *info)
+{
+	struct io_zc_ring *zr = zn->zr;
+
+	return zn->nr_sends < zr->max_sends &&
+	       atomic64_read(&zn->bytes) + info->len <= zr->max_bytes;
+}
+
+static bool io_zc_full(struct io_zc_notif *zn)
+{
+	struct io_zc_ring *zr = zn->zr;
+
+	return READ_ONCE(zn->nr_sends) >= zr->max_sends ||
+	       atomic64_read(&zn->bytes) >= zr->max_bytes;
+}
+
+/**
+ * io_zc_join() - put a send into a notification, at submission
+ * @req: the SEND_ZC or SENDMSG_ZC request, fully prepared
+ * @info: what the policy learns about it; gets the sequence number
+ * @notifp: set to the notification the send belongs to
+ *
+ * The policy chooses between the open notification and a new one; the
+ * kernel overrides it when the open one is closed or full.  Opening a new
+ * one closes the open one, so that ranges stay contiguous.
+ *
+ * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
+ * -ENOMEM.
+ */
+int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
+	       struct io_kiocb **notifp)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_zc_ring *zr = ctx->zc_send;
+	struct io_zc_notif *zn = zr->open, *oldest;
+	struct zc_send_ctx c;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	oldest = list_first_entry_or_null(&zr->notifs, struct io_zc_notif,
+					  node);
+	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
+		return -EBUSY;
+
+	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info)) {
+		io_zc_ctx_init(&c, zr, ZC_SEND_DECIDE_JOIN);
+		io_zc_ctx_send(&c, info);
+		io_zc_ctx_notif(&c, zn, info);
+		if (io_zc_decide(zr, &c) == ZC_SEND_JOIN &&
+		    io_zc_enter(zn, req, info))
+			goto joined;
+	}
+
+	if (zn)
+		io_zc_close(zn, ZC_SEND_CLOSE_NEW);
+	zr->open = NULL;
+	zn = io_zc_open(req, info);
+	if (!zn)
+		return -ENOMEM;
+	/* A fresh notification takes its first send, whatever its size:
+	 * nothing can have closed it yet, its timer is not even armed.
+	 */
+	if (WARN_ON_ONCE(!io_zc_enter(zn, req, info))) {
+		io_zc_close(zn, ZC_SEND_CLOSE_EXIT);
+		return -ENOMEM;
+	}
+	hrtimer_start(&zn->timer, ns_to_ktime(zr->timeout_ns),
+		      HRTIMER_MODE_REL_SOFT);
+joined:
+	*notifp = zn->notif;
+	if (io_zc_full(zn))
+		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT);
+	return 0;
+}
+
+/* ------------------------------------------------------------- issuing */
+
+/**
+ * io_zc_send_copy() - is this send copied rather than zero-copy?
+ * @notif: the send's notification
+ * @info: the send's facts; the answer is kept there for retries
+ * @sock: the socket it goes to
+ */
+bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
+		     struct socket *sock)
+{
+	struct io_zc_notif *zn = io_zc_of(notif);
+	struct zc_send_ctx c;
+
+	if (info->decided)
+		return info->copy;
+	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_MODE);
+	io_zc_ctx_send(&c, info);
+	io_zc_ctx_notif(&c, zn, info);
+	zc_send_ctx_fill_sock(&c, sock->sk);
+	info->copy = io_zc_decide(zn->zr, &c) == ZC_SEND_COPY;
+	info->decided = 1;
+	return info->copy;
+}
+
+/**
+ * io_zc_sent() - a member's send is done: should its notification close?
+ * @notif: the send's notification, still holding the member's reference
+ * @info: the send's facts
+ * @sock: the socket
+ * @ret: what the send returned, bytes or -errno
+ *
+ * Runs in the issuing task or in io-wq, without uring_lock.
+ */
+void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
+		struct socket *sock, int ret)
+{
+	struct io_zc_notif *zn = io_zc_of(notif);
+	struct zc_send_ctx c;
+	int v;
+
+	if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
+		atomic64_add(ret, &zn->bytes);
+
+	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
+	io_zc_ctx_send(&c, info);
+	io_zc_ctx_notif(&c, zn, info);
+	zc_send_ctx_fill_sock(&c, sock->sk);
+	c.result = ret;
+	c.zerocopy = !info->copy;
+	v = io_zc_decide(zn->zr, &c);
+
+	if (io_zc_full(zn))
+		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT);
+	else if (v == ZC_SEND_FLUSH)
+		io_zc_close(zn, ZC_SEND_CLOSE_FLUSH);
+	else if (v >= ZC_SEND_KEEP_NS_MIN)
+		io_zc_close_within(zn, v);
+}
+
+/* ---------------------------------------------------------- completing */
+
+/**
+ * io_zc_notif_complete() - post a coalesced notification's NOTIF
+ * @notif: the notification; every reference to it is gone
+ *
+ * From task_work, under uring_lock.  The NOTIF is posted here, with its
+ * reserved overflow entry, and @notif is left to complete without a CQE.
+ */
+void io_zc_notif_complete(struct io_kiocb *notif)
+{
+	struct io_notif_data *nd = io_notif_to_data(notif);
+	struct io_zc_notif *zn = nd->zc;
+	struct io_zc_ring *zr = zn->zr;
+	struct io_ring_ctx *ctx = notif->ctx;
+	s32 res = zn->nr_sends;
+	int i;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	/* Closed, or it could not have completed; the timer may still run. */
+	hrtimer_cancel(&zn->timer);
+
+	if (nd->zc_report && (nd->zc_copied || !nd->zc_used))
+		res |= IORING_NOTIF_USAGE_ZC_COPIED;
+	if (nd->account_pages && ctx->user) {
+		__io_unaccount_mem(ctx->user, nd->account_pages);
+		nd->account_pages = 0;
+	}
+	for (i = 0; i < zn->nr_nodes; i++)
+		while (zn->node_refs[i]--)
+			io_put_rsrc_node(ctx, zn->nodes[i]);
+
+	list_del(&zn->node);
+	zr->nr_notifs--;
+	if (zr->open == zn)
+		zr->open = NULL;
+
+	io_post_cqe_reserved(ctx, notif->cqe.user_data, res,
+			     IORING_CQE_F_NOTIF |
+			     (u32)(u16)zn->first_seq << IORING_CQE_ZC_SEQ_SHIFT,
+			     zn->ocqe);
+	notif->flags |= REQ_F_CQE_SKIP;
+	nd->zc = NULL;
+	kfree(zn);
+}
+
+/* ------------------------------------------------------------ the ring */
+
+/* Close the open notification: nothing will join it any more. */
+void io_zc_ring_exit(struct io_ring_ctx *ctx)
+{
+	struct io_zc_ring *zr = ctx->zc_send;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	if (zr && zr->open) {
+		io_zc_close(zr->open, ZC_SEND_CLOSE_EXIT);
+		zr->open = NULL;
+	}
+}
+
+/* Every request, notifications included, has completed by now. */
+void io_zc_ring_free(struct io_ring_ctx *ctx)
+{
+	struct io_zc_ring *zr = ctx->zc_send;
+
+	if (!zr)
+		return;
+	WARN_ON_ONCE(zr->nr_notifs);
+	zc_policy_put(rcu_dereference_protected(zr->policy, true));
+	kfree(zr);
+	ctx->zc_send = NULL;
+}
+
+static int io_zc_bounds(struct io_uring_zc_send_policy *p)
+{
+	if (!p->max_sends)
+		p->max_sends = IO_ZC_DEF_SENDS;
+	if (!p->max_bytes)
+		p->max_bytes = IO_ZC_DEF_BYTES;
+	if (!p->timeout_ns)
+		p->timeout_ns = IO_ZC_DEF_TIMEOUT;
+	if (p->max_sends > IO_ZC_MAX_SENDS || p->max_bytes > IO_ZC_MAX_BYTES ||
+	    p->timeout_ns < IO_ZC_MIN_TIMEOUT ||
+	    p->timeout_ns > IO_ZC_MAX_TIMEOUT)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * io_register_zc_send_policy() - IORING_REGISTER_ZC_SEND_POLICY
+ * @ctx: the ring, under uring_lock
+ * @arg: a struct io_uring_zc_send_policy
+ * @nr_args: 1
+ *
+ * Return: 0, -EINVAL (bad flags, reserved fields, bounds or name),
+ * -EFAULT, -EACCES (the caller did not create the ring), -ENOENT (no
+ * such policy), -EPERM (the caller may not choose it), -ENOMEM.
+ */
+int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
+			       unsigned int nr_args)
+{
+	struct io_zc_ring *zr = ctx->zc_send, *fresh = NULL;
+	struct io_uring_zc_send_policy p;
+	struct zc_policy_slot *slot, *old;
+	int err;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	if (!arg || nr_args != 1)
+		return -EINVAL;
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.flags != IORING_ZC_SEND_COALESCE ||
+	    memchr_inv(p.__resv, 0, sizeof(p.__resv)) ||
+	    strnlen(p.name, sizeof(p.name)) == sizeof(p.name))
+		return -EINVAL;
+	err = io_zc_bounds(&p);
+	if (err)
+		return err;
+	/* Not through a ring fd passed to another process. */
+	if (current->mm != ctx->mm_account)
+		return -EACCES;
+
+	slot = zc_policy_get(&zc_send_policies, p.name);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	if (!zr) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh) {
+			zc_policy_put(slot);
+			return -ENOMEM;
+		}
+		fresh->ctx = ctx;
+		INIT_LIST_HEAD(&fresh->notifs);
+		zr = fresh;
+	}
+	if (copy_to_user(arg, &p, sizeof(p))) {
+		zc_policy_put(slot);
+		kfree(fresh);
+		return -EFAULT;
+	}
+
+	zr->max_sends = p.max_sends;
+	zr->max_bytes = p.max_bytes;
+	zr->timeout_ns = p.timeout_ns;
+	old = rcu_replace_pointer(zr->policy, slot,
+				  lockdep_is_held(&ctx->uring_lock));
+	/* Readers in io-wq hold the old one under RCU; the registry frees
+	 * slots after a grace period.
+	 */
+	zc_policy_put(old);
+	if (fresh)
+		ctx->zc_send = fresh;
+	return 0;
+}
+
+/* What one notification holds beside its request, charged to the memcg. */
+static size_t io_zc_notif_size(struct io_ring_ctx *ctx)
+{
+	size_t size = sizeof(struct io_zc_notif) +
+		      sizeof(struct io_overflow_cqe);
+
+	if (ctx->flags & IORING_SETUP_CQE32)
+		size += sizeof(struct io_uring_cqe);
+	return size;
+}
+
+void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
+{
+	struct io_zc_ring *zr = ctx->zc_send;
+	struct zc_policy_slot *slot;
+	struct io_zc_notif *zn;
+
+	if (!zr)
+		return;
+	rcu_read_lock();
+	slot = rcu_dereference(zr->policy);
+	seq_printf(m, "ZcSendPolicy:\t%s%s\n", slot ? slot->name : "(stock)",
+		   slot && !rcu_access_pointer(slot->ops) ? " (unregistered)" :
+		   "");
+	rcu_read_unlock();
+	seq_printf(m, "ZcSendBounds:\tsends=%u bytes=%llu timeout_ns=%llu\n",
+		   zr->max_sends, zr->max_bytes, zr->timeout_ns);
+	seq_printf(m, "ZcSendFaults:\t%d\n", atomic_read(&zr->faults));
+	seq_printf(m, "ZcSendClosed:\tnotifs=%lld sends=%lld\n",
+		   atomic64_read(&zr->nr_closed),
+		   atomic64_read(&zr->nr_closed_sends));
+	seq_printf(m, "ZcSendNotifs:\t%u (%zu bytes held)\n", zr->nr_notifs,
+		   zr->nr_notifs * io_zc_notif_size(ctx));
+	zn = zr->open;
+	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state))
+		seq_printf(m, "ZcSendOpen:\tseq=%u sends=%u bytes=%lld age_ns=%lld\n",
+			   (u16)zn->first_seq, zn->nr_sends,
+			   atomic64_read(&zn->bytes),
+			   ktime_to_ns(ktime_sub(ktime_get(), zn->opened)));
+	else
+		seq_puts(m, "ZcSendOpen:\tnone\n");
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#ifndef IOU_ZC_NOTIF_H
+#define IOU_ZC_NOTIF_H
+
+#include <linux/io_uring_types.h>
+#include <linux/seq_file.h>
+
+struct socket;
+
+/*
+ * A coalesced send's facts for its policy, captured when it was submitted
+ * (the send may be issued from io-wq) and kept in its io_async_msghdr.
+ */
+struct io_zc_send_info {
+	u64	len;		/* 0 for sendmsg until issued */
+	u64	owner_cgroup;
+	u32	owner_pid;
+	u32	flags;		/* ZC_SEND_F_* */
+	s32	fd;
+	u16	seq;
+	u8	member:1;	/* in a notification: F_MORE, seq in the CQE */
+	u8	decided:1;	/* the mode is decided ... */
+	u8	copy:1;		/* ... and it is a copy */
+};
+
+#ifdef CONFIG_ZC_POLICY
+int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
+			       unsigned int nr_args);
+int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
+	       struct io_kiocb **notifp);
+bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
+		     struct socket *sock);
+void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
+		struct socket *sock, int ret);
+void io_zc_notif_complete(struct io_kiocb *notif);
+void io_zc_ring_exit(struct io_ring_ctx *ctx);
+void io_zc_ring_free(struct io_ring_ctx *ctx);
+void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m);
+#else
+static inline int io_register_zc_send_policy(struct io_ring_ctx *ctx,
+					     void __user *arg,
+					     unsigned int nr_args)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int io_zc_join(struct io_kiocb *req,
+			     struct io_zc_send_info *info,
+			     struct io_kiocb **notifp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline bool io_zc_send_copy(struct io_kiocb *notif,
+				   struct io_zc_send_info *info,
+				   struct socket *sock)
+{
+	return false;
+}
+
+static inline void io_zc_sent(struct io_kiocb *notif,
+			      struct io_zc_send_info *info,
+			      struct socket *sock, int ret)
+{
+}
+
+static inline void io_zc_notif_complete(struct io_kiocb *notif)
+{
+}
+
+static inline void io_zc_ring_exit(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_zc_ring_free(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
+{
+}
+#endif
+
+/* The first CQE's flags of a coalesced send: F_MORE iff a NOTIF follows. */
+static inline u32 io_zc_cqe_flags(const struct io_zc_send_info *info)
+{
+	if (!info->member)
+		return 0;
+	return IORING_CQE_F_MORE | ((u32)info->seq << IORING_CQE_ZC_SEQ_SHIFT);
+}
+
+#endif

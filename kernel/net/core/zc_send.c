@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc_send_ops: the struct_ops type of zero-copy send policies.
+ *
+ * A policy registers under its name in the "send" registry (see
+ * zc_policy.c); rings and sockets choose it by name.  Programs run in
+ * process context under the io_uring submission lock, in io-wq, or in
+ * softirq under a socket lock, so they may not sleep and get only helpers
+ * that are safe in all of those.  What they return is checked here: the
+ * BPF core does not range-check struct_ops return values.
+ */
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/init.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/zc_send.h>
+
+struct zc_policy_type zc_send_policies =
+	ZC_POLICY_TYPE_INIT(zc_send_policies, "send");
+EXPORT_SYMBOL_GPL(zc_send_policies);
+
+static bool zc_send_verdict_ok(u32 decision, int v)
+{
+	if (v == 0 || v == 1)
+		return true;
+	return decision == ZC_SEND_DECIDE_FLUSH && v >= ZC_SEND_KEEP_NS_MIN;
+}
+
+/**
+ * zc_send_decide() - ask the policy held by @slot for the decision in @ctx
+ * @slot: the policy the user chose, or NULL for stock behaviour
+ * @ctx: the context, with ctx->decision set
+ * @faults: the user's fault counter
+ *
+ * Return: the policy's verdict, or 0 (stock behaviour) when there is no
+ * policy, it has no program for this decision, or it returned something
+ * that is not a verdict, which counts as a fault.
+ */
+int zc_send_decide(struct zc_policy_slot *slot, struct zc_send_ctx *ctx,
+		   atomic_t *faults)
+{
+	int (*fn)(const struct zc_send_ctx *ctx) = NULL;
+	const struct zc_send_ops *ops;
+	int v = 0;
+
+	if (!slot)
+		return 0;
+
+	rcu_read_lock();
+	ops = zc_policy_ops(slot);
+	if (ops) {
+		switch (ctx->decision) {
+		case ZC_SEND_DECIDE_JOIN:
+			fn = ops->join;
+			break;
+		case ZC_SEND_DECIDE_MODE:
+			fn = ops->mode;
+			break;
+		case ZC_SEND_DECIDE_FLUSH:
+			fn = ops->flush;
+			break;
+		}
+	}
+	if (fn)
+		v = fn(ctx);
+	rcu_read_unlock();
+
+	if (likely(zc_send_verdict_ok(ctx->decision, v)))
+		return v;
+	atomic_inc(faults);
+	atomic_long_inc(&slot->faults);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zc_send_decide);
+
+/**
+ * zc_send_closed() - tell the policy held by @slot that a notification closed
+ * @slot: the policy, or NULL
+ * @ctx: the context, with the open_* fields, cause and mean_age_ns set
+ */
+void zc_send_closed(struct zc_policy_slot *slot, struct zc_send_ctx *ctx)
+{
+	const struct zc_send_ops *ops;
+
+	if (!slot)
+		return;
+	ctx->decision = ZC_SEND_EVENT_CLOSED;
+	rcu_read_lock();
+	ops = zc_policy_ops(slot);
+	if (ops && ops->closed)
+		ops->closed(ctx);
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(zc_send_closed);
+
+/* The socket fields of @ctx; racy reads, as ss(8) makes them. */
+void zc_send_ctx_fill_sock(struct zc_send_ctx *ctx, struct sock *sk)
+{
+	ctx->family = sk->sk_family;
+	ctx->protocol = sk->sk_protocol;
+	ctx->wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	ctx->sndbuf = READ_ONCE(sk->sk_sndbuf);
+	if (sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM) {
+		const struct tcp_sock *tp = tcp_sk(sk);
+		u32 nxt = READ_ONCE(tp->snd_nxt);
+
+		ctx->unsent = READ_ONCE(tp->write_seq) - nxt;
+		ctx->unacked = nxt - READ_ONCE(tp->snd_una);
+	}
+}
+EXPORT_SYMBOL_GPL(zc_send_ctx_fill_sock);
+
+/* --------------------------------------------------------- struct_ops */
+
+static int zc_send_bpf_init(struct btf *btf)
+{
+	return 0;
+}
+
+/* Helpers a policy may call: none that sleeps, takes socket locks, or
+ * depends on the current task, which is arbitrary in softirq.
+ */
+static const struct bpf_func_proto *
+zc_send_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	switch (func_id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_update_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_pop_elem:
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_ktime_get_ns:
+	case BPF_FUNC_ktime_get_boot_ns:
+	case BPF_FUNC_ktime_get_coarse_ns:
+	case BPF_FUNC_jiffies64:
+	case BPF_FUNC_get_prandom_u32:
+	case BPF_FUNC_get_smp_processor_id:
+	case BPF_FUNC_get_numa_node_id:
+	case BPF_FUNC_spin_lock:
+	case BPF_FUNC_spin_unlock:
+	case BPF_FUNC_per_cpu_ptr:
+	case BPF_FUNC_this_cpu_ptr:
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_submit:
+	case BPF_FUNC_ringbuf_discard:
+	case BPF_FUNC_ringbuf_query:
+	case BPF_FUNC_loop:
+	case BPF_FUNC_trace_printk:
+		return bpf_base_func_proto(func_id, prog);
+	default:
+		return NULL;
+	}
+}
+
+static bool zc_send_is_valid_access(int off, int size,
+				    enum bpf_access_type type,
+				    const struct bpf_prog *prog,
+				    struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/* No btf_struct_access: the context and anything it leads to is
+ * read-only to programs.
+ */
+static const struct bpf_verifier_ops zc_send_verifier_ops = {
+	.get_func_proto		= zc_send_get_func_proto,
+	.is_valid_access	= zc_send_is_valid_access,
+};
+
+static int zc_send_check_member(const struct btf_type *t,
+				const struct btf_member *member,
+				const struct bpf_prog *prog)
+{
+	/* Decisions run in softirq and under spinlocks. */
+	if (prog->sleepable)
+		return -EINVAL;
+	return 0;
+}
+
+static int zc_send_init_member(const struct btf_type *t,
+			       const struct btf_member *member,
+			       void *kdata, const void *udata)
+{
+	const struct zc_send_ops *uops = udata;
+	struct zc_send_ops *ops = kdata;
+
+	if (__btf_member_bit_offset(t, member) / 8 !=
+	    offsetof(struct zc_send_ops, name))
+		return 0;
+	if (bpf_obj_name_cpy(ops->name, uops->name, sizeof(ops->name)) <= 0)
+		return -EINVAL;
+	return 1;
+}
+
+static int zc_send_validate(void *kdata)
+{
+	const struct zc_send_ops *ops = kdata;
+
+	return ops->name[0] ? 0 : -EINVAL;
+}
+
+static int zc_send_reg(void *kdata, struct bpf_link *link)
+{
+	struct zc_send_ops *ops = kdata;
+
+	return zc_policy_register(&zc_send_policies, ops->name, ops);
+}
+
+static void zc_send_unreg(void *kdata, struct bpf_link *link)
+{
+	zc_policy_unregister(&zc_send_policies, kdata);
+}
+
+/* A link update replaces the program behind a name, not the name. */
+static int zc_send_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	const struct zc_send_ops *ops = kdata, *old = old_kdata;
+
+	if (strcmp(ops->name, old->name))
+		return -EINVAL;
+	return zc_policy_update(&zc_send_policies, kdata, old_kdata);
+}
+
+static int zc_send_ops__join(const struct zc_send_ctx *ctx)
+{
+	return ZC_SEND_NEW;
+}
+
+static int zc_send_ops__mode(const struct zc_send_ctx *ctx)
+{
+	return ZC_SEND_ZEROCOPY;
+}
+
+static int zc_send_ops__flush(const struct zc_send_ctx *ctx)
+{
+	return ZC_SEND_FLUSH;
+}
+
+static void zc_send_ops__closed(const struct zc_send_ctx *ctx)
+{
+}
+
+static struct zc_send_ops __bpf_zc_send_ops = {
+	.join	= zc_send_ops__join,
+	.mode	= zc_send_ops__mode,
+	.flush	= zc_send_ops__flush,
+	.closed	= zc_send_ops__closed,
+};
+
+static struct bpf_struct_ops bpf_zc_send_ops = {
+	.verifier_ops	= &zc_send_verifier_ops,
+	.init		= zc_send_bpf_init,
+	.check_member	= zc_send_check_member,
+	.init_member	= zc_send_init_member,
+	.reg		= zc_send_reg,
+	.unreg		= zc_send_unreg,
+	.update		= zc_send_update,
+	.validate	= zc_send_validate,
+	.cfi_stubs	= &__bpf_zc_send_ops,
+	.owner		= THIS_MODULE,
+	.name		= "zc_send_ops",
+};
+
+static int __init zc_send_init(void)
+{
+	int err;
+
+	err = zc_policy_type_init(&zc_send_policies);
+	if (err)
+		return err;
+	return register_bpf_struct_ops(&bpf_zc_send_ops, zc_send_ops);
+}
+late_initcall(zc_send_init);

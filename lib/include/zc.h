@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1 */
+/*
+ * libzc: zero-copy networking with io_uring and BPF policies, in the
+ * style of liburing.
+ *
+ *   zc_register_send_policy(3)  coalesce a ring's zero-copy notifications
+ *   zc_tracker_new(3)           which send buffers may be reused now
+ *   zc_policy_attach(3)         register, replace and remove BPF policies
+ */
+#ifndef LIBZC_ZC_H
+#define LIBZC_ZC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <liburing.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The kernel ABI (uapi/linux/io_uring.h of this kernel), repeated for
+ * applications that build against liburing's own copy of the header.
+ */
+#ifndef IORING_ZC_SEND_COALESCE
+#define IORING_REGISTER_ZC_SEND_POLICY	128
+#define IORING_ZC_SEND_COALESCE		(1U << 0)
+#define IORING_CQE_ZC_SEQ_SHIFT		16
+#define IORING_NOTIF_ZC_COUNT_MASK	0xffffU
+
+struct io_uring_zc_send_policy {
+	__u32	flags;
+	__u32	max_sends;
+	__u64	max_bytes;
+	__u64	timeout_ns;
+	char	name[16];
+	__u64	__resv[4];
+};
+#endif
+
+/* 6.2's, which liburing 2.3's header lacks. */
+#ifndef IORING_NOTIF_USAGE_ZC_COPIED
+#define IORING_SEND_ZC_REPORT_USAGE	(1U << 3)
+#define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
+#endif
+
+/* ------------------------------------------------ coalesced notifications */
+
+/* The kernel's bounds for one notification; 0 asks for the default. */
+struct zc_send_bounds {
+	unsigned int		max_sends;
+	unsigned long long	max_bytes;
+	unsigned long long	timeout_ns;
+};
+
+int zc_register_send_policy(struct io_uring *ring, const char *name,
+			    struct zc_send_bounds *bounds);
+
+/* A zero-copy send's first CQE on a coalescing ring: its sequence number. */
+static inline unsigned int zc_cqe_seq(const struct io_uring_cqe *cqe)
+{
+	return cqe->flags >> IORING_CQE_ZC_SEQ_SHIFT;
+}
+
+static inline bool zc_cqe_is_notif(const struct io_uring_cqe *cqe)
+{
+	return cqe->flags & IORING_CQE_F_NOTIF;
+}
+
+/* A NOTIF covers zc_notif_count() sends from zc_cqe_seq() on. */
+static inline unsigned int zc_notif_count(const struct io_uring_cqe *cqe)
+{
+	return cqe->res & IORING_NOTIF_ZC_COUNT_MASK;
+}
+
+/* With IORING_SEND_ZC_REPORT_USAGE: was any of the range copied? */
+static inline bool zc_notif_copied(const struct io_uring_cqe *cqe)
+{
+	return cqe->res & IORING_NOTIF_USAGE_ZC_COPIED;
+}
+
+/* --------------------------------------------------------- buffer ownership */
+
+struct zc_tracker;
+
+struct zc_tracker *zc_tracker_new(unsigned int entries);
+void zc_tracker_free(struct zc_tracker *t);
+int zc_tracker_submit(struct zc_tracker *t, __u64 user_data);
+int zc_tracker_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe);
+int zc_tracker_pop(struct zc_tracker *t, __u64 *user_data);
+unsigned int zc_tracker_inflight(const struct zc_tracker *t);
+
+/* ------------------------------------------------------------- policies */
+
+struct bpf_map;
+struct bpf_link;
+
+/* What the policies in bpf-progs/ count, summed over the CPUs. */
+#define ZC_AGE_BUCKETS		24
+#define ZC_CLOSE_CAUSES		5
+
+struct zc_send_stats {
+	__u64 notifs;
+	__u64 sends;
+	__u64 zc_sends;
+	__u64 copy_sends;
+	__u64 faults;
+	__u64 causes[ZC_CLOSE_CAUSES];
+	__u64 age_us[ZC_AGE_BUCKETS];
+};
+
+enum zc_policy_type {
+	ZC_POLICY_SEND,
+};
+
+int zc_policy_attach(struct bpf_map *ops, const char *pin_path,
+		     struct bpf_link **linkp);
+int zc_policy_replace(struct bpf_link *link, struct bpf_map *ops);
+int zc_policy_replace_pinned(const char *pin_path, struct bpf_map *ops);
+int zc_policy_detach(struct bpf_link *link);
+int zc_policy_detach_pinned(const char *pin_path);
+int zc_policy_read_stats(int stats_map_fd, struct zc_send_stats *out);
+
+int zc_policy_list(enum zc_policy_type type, char *buf, size_t size);
+int zc_policy_get_default(enum zc_policy_type type, char *buf, size_t size);
+int zc_policy_set_default(enum zc_policy_type type, const char *name);
+int zc_policy_get_allowed(enum zc_policy_type type, char *buf, size_t size);
+int zc_policy_set_allowed(enum zc_policy_type type, const char *names);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBZC_ZC_H */

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1 */
+/*
+ * Coalesced zero-copy send notifications: opting a ring in, and tracking
+ * which send buffers the kernel has released.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "zc.h"
+
+int zc_register_send_policy(struct io_uring *ring, const char *name,
+			    struct zc_send_bounds *bounds)
+{
+	struct io_uring_zc_send_policy p = {
+		.flags = IORING_ZC_SEND_COALESCE,
+	};
+	int ret;
+
+	if (name && strlen(name) >= sizeof(p.name))
+		return -EINVAL;
+	if (name)
+		strcpy(p.name, name);
+	if (bounds) {
+		p.max_sends = bounds->max_sends;
+		p.max_bytes = bounds->max_bytes;
+		p.timeout_ns = bounds->timeout_ns;
+	}
+	ret = syscall(__NR_io_uring_register, ring->ring_fd,
+		      IORING_REGISTER_ZC_SEND_POLICY, &p, 1);
+	if (ret < 0)
+		return -errno;
+	if (bounds) {
+		bounds->max_sends = p.max_sends;
+		bounds->max_bytes = p.max_bytes;
+		bounds->timeout_ns = p.timeout_ns;
+	}
+	return 0;
+}
+
+/*
+ * The tracker keeps the sends in submission order.  A send's sequence
+ * number is predicted at submission (the kernel numbers accepted SQEs in
+ * order), confirmed by its first CQE, and shifted down when an earlier
+ * send turns out to have been rejected (a first CQE without F_MORE
+ * consumes no number).  A NOTIF releases every send its range covers.
+ */
+enum zc_entry_state {
+	ZC_PENDING,	/* submitted, its buffer is the kernel's */
+	ZC_RELEASED,	/* the buffer is the application's again */
+};
+
+struct zc_entry {
+	__u64		user_data;
+	__u16		seq;
+	__u8		state;
+	__u8		confirmed;	/* seen its first CQE */
+};
+
+struct zc_tracker {
+	struct zc_entry	*e;		/* ring of submitted sends */
+	unsigned int	mask;
+	unsigned int	head, tail;	/* free running */
+	__u16		next_seq;
+	unsigned int	pending;
+	__u64		*released;	/* FIFO of released user_data */
+	unsigned int	rhead, rtail;
+};
+
+struct zc_tracker *zc_tracker_new(unsigned int entries)
+{
+	struct zc_tracker *t;
+	unsigned int n = 1;
+
+	if (!entries || entries > 32768) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (n < entries)
+		n <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->e = calloc(n, sizeof(*t->e));
+	t->released = calloc(n, sizeof(*t->released));
+	if (!t->e || !t->released) {
+		zc_tracker_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->mask = n - 1;
+	return t;
+}
+
+void zc_tracker_free(struct zc_tracker *t)
+{
+	if (!t)
+		return;
+	free(t->e);
+	free(t->released);
+	free(t);
+}
+
+int zc_tracker_submit(struct zc_tracker *t, __u64 user_data)
+{
+	struct zc_entry *e;
+
+	/* Room for it, and for every release not yet popped. */
+	if ((t->tail - t->head) + (t->rtail - t->rhead) > t->mask)
+		return -ENOSPC;
+	e = &t->e[t->tail++ & t->mask];
+	e->user_data = user_data;
+	e->seq = t->next_seq++;
+	e->state = ZC_PENDING;
+	e->confirmed = 0;
+	t->pending++;
+	return 0;
+}
+
+static void zc_release(struct zc_tracker *t, struct zc_entry *e)
+{
+	e->state = ZC_RELEASED;
+	t->pending--;
+	t->released[t->rtail++ & t->mask] = e->user_data;
+	while (t->head != t->tail &&
+	       t->e[t->head & t->mask].state == ZC_RELEASED)
+		t->head++;
+}
+
+/* The oldest pending, unconfirmed send with @user_data: its position. */
+static int zc_find(struct zc_tracker *t, __u64 user_data, unsigned int *pos)
+{
+	unsigned int i;
+
+	for (i = t->head; i != t->tail; i++) {
+		struct zc_entry *e = &t->e[i & t->mask];
+
+		if (e->state == ZC_PENDING && !e->confirmed &&
+		    e->user_data == user_data) {
+			*pos = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* A send's first CQE: confirm its number, or release it if it has none. */
+static int zc_first_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
+{
+	struct zc_entry *e;
+	unsigned int pos, i;
+
+	if (zc_find(t, cqe->user_data, &pos))
+		return -ENOENT;
+	e = &t->e[pos & t->mask];
+	if (cqe->flags & IORING_CQE_F_MORE) {
+		e->seq = zc_cqe_seq(cqe);
+		e->confirmed = 1;
+		return 0;
+	}
+	/* Rejected: it took no number, so every later prediction moves. */
+	for (i = pos + 1; i != t->tail; i++) {
+		struct zc_entry *l = &t->e[i & t->mask];
+
+		if (!l->confirmed)
+			l->seq--;
+	}
+	t->next_seq--;
+	zc_release(t, e);
+	return 1;
+}
+
+static int zc_notif_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
+{
+	__u16 first = zc_cqe_seq(cqe);
+	unsigned int count = zc_notif_count(cqe), i, n = 0;
+
+	if (!count)
+		return -EINVAL;
+	for (i = t->head; i != t->tail && n < count; i++) {
+		struct zc_entry *e = &t->e[i & t->mask];
+
+		if (e->state == ZC_PENDING &&
+		    (__u16)(e->seq - first) < count) {
+			zc_release(t, e);
+			n++;
+		}
+	}
+	return n == count ? (int)n : -EINVAL;
+}
+
+int zc_tracker_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
+{
+	if (zc_cqe_is_notif(cqe))
+		return zc_notif_cqe(t, cqe);
+	return zc_first_cqe(t, cqe);
+}
+
+int zc_tracker_pop(struct zc_tracker *t, __u64 *user_data)
+{
+	if (t->rhead == t->rtail)
+		return -EAGAIN;
+	*user_data = t->released[t->rhead++ & t->mask];
+	return 0;
+}
+
+unsigned int zc_tracker_inflight(const struct zc_tracker *t)
+{
+	return t->pending;
+}
