@@ -12,13 +12,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -28,6 +31,7 @@
 
 #include "zc.h"
 #include "zc_send_test.skel.h"
+#include "zc_send_bad.skel.h"
 #include "copy_small.skel.h"
 
 #include "kselftest_harness.h"
@@ -177,6 +181,7 @@ static int check_cover(const struct split *s, unsigned int first,
 FIXTURE(zc) {
 	struct io_uring ring;
 	int fd;
+	int allowed_fd;		/* net.core.zc_send_policy_allowed */
 	struct zc_send_test *skel;
 	struct bpf_link *link;
 	char buf[65536];
@@ -191,6 +196,10 @@ FIXTURE_SETUP(zc)
 	 */
 	ASSERT_EQ(0, zc_policy_set_default(ZC_POLICY_SEND, ""));
 	ASSERT_EQ(0, zc_policy_set_allowed(ZC_POLICY_SEND, ""));
+	/* Opened here, it stays the initial netns' sysctl. */
+	self->allowed_fd = open("/proc/sys/net/core/zc_send_policy_allowed",
+				O_WRONLY);
+	ASSERT_LE(0, self->allowed_fd);
 	ASSERT_EQ(0, zc_netns_new());
 	self->fd = udp_to_dummy();
 	ASSERT_LE(0, self->fd);
@@ -206,6 +215,20 @@ FIXTURE_TEARDOWN(zc)
 		zc_policy_detach(self->link);
 	zc_send_test__destroy(self->skel);
 	close(self->fd);
+	/* The next case starts from an empty list anyway. */
+	close(self->allowed_fd);
+}
+
+/* A file next to the build's selftests, from this binary's path. */
+static const char *build_file(const char *rel, char *buf, size_t size)
+{
+	char exe[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(buf, size, "%s/../%s", exe, rel);
+	return buf;
 }
 
 static void attach(struct __test_metadata *_metadata,
@@ -483,6 +506,419 @@ TEST_F(zc, usage_report_per_range)
 	EXPECT_EQ(1, zc_ranges);
 	zc_policy_detach(link);
 	copy_small__destroy(cs);
+}
+
+/*
+ * Feed every CQE to a tracker: 0 once all @n sends are released exactly
+ * once, else -1.  -EBADR (a dropped CQE was reported) is not an error.
+ */
+static int drain_tracked(struct io_uring *ring, struct zc_tracker *t, int n,
+			 int ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000,
+					.tv_nsec = (ms % 1000) * 1000000L };
+	struct io_uring_cqe *cqe;
+	int released = 0, ret;
+
+	while (released < n) {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret == -EBADR)
+			continue;
+		if (ret)
+			return -1;
+		ret = zc_tracker_cqe(t, cqe);
+		io_uring_cqe_seen(ring, cqe);
+		if (ret < 0)
+			return -1;
+		released += ret;
+	}
+	return zc_tracker_inflight(t) ? -1 : 0;
+}
+
+struct flipper {
+	struct bpf_link *link;
+	struct bpf_map *a, *b;
+	volatile int stop;
+	int flips, err;
+};
+
+static void *flip_fn(void *arg)
+{
+	struct flipper *f = arg;
+
+	while (!f->stop) {
+		if (zc_policy_replace(f->link, f->flips & 1 ? f->a : f->b))
+			f->err++;
+		f->flips++;
+		usleep(500);
+	}
+	return NULL;
+}
+
+/*
+ * Replace the policy back and forth while sends flow, then unregister
+ * it: every send is still covered by exactly one NOTIF.
+ */
+TEST_F_TIMEOUT(zc, replace_and_unregister_under_load, 300)
+{
+	struct zc_tracker *t = zc_tracker_new(4096);
+	struct flipper f = { 0 };
+	const int n = 3000;
+	pthread_t th;
+	char val[128];
+	__u64 ud;
+	int i;
+
+	ASSERT_NE(NULL, t);
+	self->skel->data->flush_every = 1000;
+	attach(_metadata, self, self->skel->maps.join_all);
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_join_all", &slow));
+	f.link = self->link;
+	f.a = self->skel->maps.join_all;
+	f.b = self->skel->maps.join_all2;
+	ASSERT_EQ(0, pthread_create(&th, NULL, flip_fn, &f));
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, zc_tracker_submit(t, i));
+		ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, i, 0, 0, true));
+		if (i == 2 * n / 3) {
+			f.stop = 1;
+			pthread_join(th, NULL);
+			ASSERT_EQ(0, zc_policy_detach(self->link));
+			self->link = NULL;
+			fdinfo(self->ring.ring_fd, "ZcSendPolicy", val,
+			       sizeof(val));
+			EXPECT_STREQ("t_join_all (unregistered)", val);
+		}
+		/* Keep the CQ and the tracker from filling up. */
+		if (i % 64 == 63) {
+			struct io_uring_cqe *cqe;
+
+			while (!io_uring_peek_cqe(&self->ring, &cqe)) {
+				ASSERT_LE(0, zc_tracker_cqe(t, cqe));
+				io_uring_cqe_seen(&self->ring, cqe);
+			}
+			while (!zc_tracker_pop(t, &ud))
+				;
+		}
+	}
+	ASSERT_EQ(0, drain_tracked(&self->ring, t, zc_tracker_inflight(t),
+				   5000));
+	EXPECT_LT(10, f.flips);
+	EXPECT_EQ(0, f.err);
+	zc_tracker_free(t);
+}
+
+/* Closing the ring with a notification open completes it, leaks nothing. */
+TEST_F(zc, ring_close_with_open_notification)
+{
+	struct zc_send_bounds b = { .timeout_ns = 1000000000 };
+	int i;
+
+	attach(_metadata, self, self->skel->maps.never_flush);
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_never_flush", &b));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, i, 0, 0, true));
+	io_uring_queue_exit(&self->ring);
+	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
+	/* The close ran the policy's closed event. */
+	EXPECT_EQ(1, self->skel->bss->closes);
+	EXPECT_EQ(5, self->skel->bss->closed_sends);
+	EXPECT_EQ(ZC_SEND_CLOSE_EXIT, self->skel->bss->last_cause);
+}
+
+static int failslab(const char *attr, const char *val)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/failslab/%s", attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int make_it_fail(int on)
+{
+	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A full CQ whose overflow allocations fail: first CQEs are dropped (and
+ * reported), NOTIFs never are, since each reserved its entry.
+ */
+TEST_F(zc, notifs_survive_cq_overflow)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE,
+				     .cq_entries = 8 };
+	struct zc_tracker *t = zc_tracker_new(64);
+	struct io_uring_cqe *cqe;
+	int i, notifs = 0, firsts = 0, ret;
+
+	ASSERT_NE(NULL, t);
+	io_uring_queue_exit(&self->ring);
+	ASSERT_EQ(0, io_uring_queue_init_params(4, &self->ring, &p));
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "", NULL));
+
+	/* Fail every non-sleeping slab allocation of this thread. */
+	if (failslab("task-filter", "Y") || failslab("ignore-gfp-wait", "Y") ||
+	    failslab("probability", "100") || failslab("interval", "1") ||
+	    failslab("times", "-1") || failslab("verbose", "0"))
+		SKIP(return, "no failslab in debugfs");
+	ASSERT_EQ(0, make_it_fail(1));
+	for (i = 0; i < 32; i++) {
+		ret = queue_send(&self->ring, self->fd, self->buf, SEND_LEN, i,
+				 0, 0, true);
+		if (ret == -EBADR)
+			ret = queue_send(&self->ring, self->fd, self->buf,
+					 SEND_LEN, i, 0, 0, true);
+		EXPECT_EQ(1, ret);
+	}
+	ASSERT_EQ(0, make_it_fail(0));
+	failslab("probability", "0");
+
+	while (!(ret = io_uring_peek_cqe(&self->ring, &cqe)) ||
+	       ret == -EBADR) {
+		if (ret == -EBADR)
+			continue;
+		if (cqe->flags & IORING_CQE_F_NOTIF)
+			notifs += zc_notif_count(cqe);
+		else
+			firsts++;
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	/* Some first CQEs were dropped: the injection did bite. */
+	EXPECT_LT(firsts, 32);
+	EXPECT_LT(0, (int)*self->ring.cq.koverflow);
+	EXPECT_EQ(32, notifs);
+	zc_tracker_free(t);
+}
+
+/* The result of a lone SEND_ZC of @len bytes: its first CQE's res. */
+static int send_one(struct io_uring *ring, struct zc_tracker *t, int fd,
+		    const void *buf, size_t len, __u64 ud)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (zc_tracker_submit(t, ud) ||
+	    queue_send(ring, fd, buf, len, ud, 0, 0, true) != 1)
+		return -1000;
+	for (;;) {
+		if (io_uring_wait_cqe(ring, &cqe))
+			return -1001;
+		res = cqe->res;
+		if (zc_tracker_cqe(t, cqe) < 0)
+			return -1002;
+		if (!zc_cqe_is_notif(cqe) && cqe->user_data == ud) {
+			io_uring_cqe_seen(ring, cqe);
+			return res;
+		}
+		io_uring_cqe_seen(ring, cqe);
+	}
+}
+
+/*
+ * As an unprivileged user: only the default and the allowed policies,
+ * and pages charged to RLIMIT_MEMLOCK until the NOTIF covering them: a
+ * send beyond the limit fails (and still gets its NOTIF), and once the
+ * NOTIFs are in, the same sends fit again.
+ */
+TEST_F(zc, unprivileged)
+{
+	const char allowed[] = "t_join_all";
+	struct bpf_link *other;
+	pid_t pid;
+	int st;
+
+	self->skel->data->flush_every = 4;
+	attach(_metadata, self, self->skel->maps.join_all);
+	/* Registered, but not allowed. */
+	ASSERT_EQ(0, zc_policy_attach(self->skel->maps.never_flush, NULL,
+				      &other));
+	ASSERT_LT(0, pwrite(self->allowed_fd, allowed, strlen(allowed), 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct zc_send_bounds b = { .timeout_ns = 1000000000 };
+		struct zc_tracker *t = zc_tracker_new(64);
+		static char big[65000];
+		struct io_uring ring;
+		int i, round;
+
+		/* 64 pages; a 65000-byte send charges 17. */
+		if (zc_become_unprivileged(256 << 10) ||
+		    io_uring_queue_init(64, &ring, 0) || !t)
+			_exit(10);
+		if (zc_register_send_policy(&ring, "t_never_flush", &b) !=
+		    -EPERM)
+			_exit(11);
+		if (zc_register_send_policy(&ring, "t_join_all", &b))
+			_exit(12);
+		for (round = 0; round < 2; round++) {
+			/* Three fit in one open notification (51 pages)... */
+			for (i = 0; i < 3; i++)
+				if (send_one(&ring, t, self->fd, big,
+					     sizeof(big), i) != sizeof(big))
+					_exit(20 + round);
+			/* ... a fourth does not; it closes the range. */
+			if (send_one(&ring, t, self->fd, big, sizeof(big),
+				     3) != -ENOMEM)
+				_exit(30 + round);
+			/* Its NOTIF returns all 51: the next round fits. */
+			if (drain_tracked(&ring, t, zc_tracker_inflight(t),
+					  5000))
+				_exit(40 + round);
+		}
+		io_uring_queue_exit(&ring);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	ASSERT_LT(0, pwrite(self->allowed_fd, "\n", 1, 0));
+	zc_policy_detach(other);
+}
+
+/* Another process holding the ring fd cannot set its policy. */
+TEST_F(zc, foreign_process_refused)
+{
+	pid_t pid = fork();
+	int st;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct io_uring_zc_send_policy p = {
+			.flags = IORING_ZC_SEND_COALESCE,
+		};
+
+		_exit(reg_raw(self->ring.ring_fd, &p, 1) == -EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, zc_register_send_policy(&self->ring, "", NULL));
+}
+
+/* Names are unique; programs that may sleep or call unsafe helpers
+ * do not load.
+ */
+TEST_F(zc, registration_refusals)
+{
+	struct zc_send_test *again = zc_send_test__open_and_load();
+	struct zc_send_bad *bad;
+	struct bpf_link *link = NULL;
+	struct bpf_map *map;
+
+	ASSERT_NE(NULL, again);
+	attach(_metadata, self, self->skel->maps.join_all);
+	EXPECT_EQ(-EEXIST, zc_policy_attach(again->maps.join_all, NULL, &link));
+	zc_send_test__destroy(again);
+
+	bad = zc_send_bad__open();
+	ASSERT_NE(NULL, bad);
+	bpf_object__for_each_map(map, bad->obj)
+		bpf_map__set_autocreate(map, map == bad->maps.sleepy);
+	bpf_program__set_autoload(bad->progs.nosy_join, false);
+	EXPECT_NE(0, zc_send_bad__load(bad));
+	zc_send_bad__destroy(bad);
+
+	bad = zc_send_bad__open();
+	ASSERT_NE(NULL, bad);
+	bpf_object__for_each_map(map, bad->obj)
+		bpf_map__set_autocreate(map, map == bad->maps.nosy);
+	bpf_program__set_autoload(bad->progs.sleepy_join, false);
+	EXPECT_NE(0, zc_send_bad__load(bad));
+	zc_send_bad__destroy(bad);
+}
+
+/*
+ * SENDMSG_ZC, registered buffers and sends issued from io-wq all join
+ * coalesced notifications and are covered exactly once.
+ */
+TEST_F(zc, sendmsg_fixed_and_iowq)
+{
+	struct iovec reg = { self->buf, sizeof(self->buf) };
+	struct iovec iov = { self->buf, SEND_LEN };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct zc_tracker *t = zc_tracker_new(64);
+	struct io_uring_sqe *sqe;
+	int i;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, io_uring_register_buffers(&self->ring, &reg, 1));
+	self->skel->data->flush_every = 5;
+	attach(_metadata, self, self->skel->maps.join_all);
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_join_all", &slow));
+	for (i = 0; i < 30; i++) {
+		sqe = io_uring_get_sqe(&self->ring);
+		switch (i % 3) {
+		case 0:
+			io_uring_prep_sendmsg_zc(sqe, self->fd, &msg, 0);
+			break;
+		case 1:
+			io_uring_prep_send_zc_fixed(sqe, self->fd, self->buf,
+						    SEND_LEN, 0, 0, 0);
+			break;
+		case 2:
+			io_uring_prep_send_zc(sqe, self->fd, self->buf,
+					      SEND_LEN, 0, 0);
+			sqe->flags |= IOSQE_ASYNC;
+			break;
+		}
+		sqe->user_data = i;
+		ASSERT_EQ(0, zc_tracker_submit(t, i));
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+	}
+	ASSERT_EQ(0, drain_tracked(&self->ring, t, 30, 5000));
+	/* The buffers can go: no notification holds them any more. */
+	EXPECT_EQ(0, io_uring_unregister_buffers(&self->ring));
+	zc_tracker_free(t);
+}
+
+/* bpftool registers a policy, and a ring chooses it by name. */
+TEST_F(zc, bpftool_register_and_choose)
+{
+	char bpftool[300], obj[300], cmd[1024], val[128];
+	struct io_uring_cqe c[256];
+	struct split s;
+	int i;
+
+	build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
+	build_file("bpf/batch.bpf.o", obj, sizeof(obj));
+	snprintf(cmd, sizeof(cmd),
+		 "%s struct_ops register %s /sys/fs/bpf/zc_t >/dev/null",
+		 bpftool, obj);
+	ASSERT_EQ(0, sh(cmd));
+	snprintf(cmd, sizeof(cmd),
+		 "%s struct_ops show | grep -q 'batch.*zc_send_ops'", bpftool);
+	EXPECT_EQ(0, sh(cmd));
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "batch", &slow));
+	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	EXPECT_STREQ("batch", val);
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, i, 0, 0, false));
+	ASSERT_EQ(64, io_uring_submit(&self->ring));
+	split_cqes(c, reap(&self->ring, c, 66, 2000), &s);
+	EXPECT_EQ(64, s.firsts);
+	/* batch closes every 32 sends */
+	EXPECT_EQ(2, check_cover(&s, 0, 64));
+	snprintf(cmd, sizeof(cmd),
+		 "%s link detach pinned /sys/fs/bpf/zc_t/batch && rm -rf /sys/fs/bpf/zc_t",
+		 bpftool);
+	EXPECT_EQ(0, sh(cmd));
+	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	EXPECT_STREQ("batch (unregistered)", val);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc-policy: manage zero-copy send policies.
+ *
+ *   zc-policy list
+ *   zc-policy register OBJ LINK_DIR
+ *   zc-policy replace LINK OBJ [MAP]
+ *   zc-policy unregister LINK
+ *   zc-policy stats PINNED_MAP
+ *   zc-policy default [NAME]
+ *   zc-policy allowed [NAMES]
+ *
+ * See zc-policy(8).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "zc.h"
+
+static const char *prog = "zc-policy";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s list\n"
+		"       %s register OBJ LINK_DIR\n"
+		"       %s replace LINK OBJ [MAP]\n"
+		"       %s unregister LINK\n"
+		"       %s stats PINNED_MAP\n"
+		"       %s default [NAME]\n"
+		"       %s allowed [NAMES]\n",
+		prog, prog, prog, prog, prog, prog, prog);
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(-err));
+	return 1;
+}
+
+static int cmd_list(void)
+{
+	char buf[512];
+	int err;
+
+	err = zc_policy_list(ZC_POLICY_SEND, buf, sizeof(buf));
+	if (err)
+		return fail("net.core.zc_send_policy_available", err);
+	printf("available: %s\n", buf);
+	if (!zc_policy_get_default(ZC_POLICY_SEND, buf, sizeof(buf)))
+		printf("default:   %s\n", buf[0] ? buf : "(stock)");
+	if (!zc_policy_get_allowed(ZC_POLICY_SEND, buf, sizeof(buf)))
+		printf("allowed:   %s\n", buf);
+	return 0;
+}
+
+static struct bpf_object *load(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_map *map;
+	int err;
+
+	if (!obj) {
+		fail(path, -errno);
+		return NULL;
+	}
+	/* This tool attaches struct_ops maps itself, and pins their links. */
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_autoattach(map, false);
+	err = bpf_object__load(obj);
+	if (err) {
+		fail(path, err);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static bool is_ops(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS;
+}
+
+/* Pin the object's other maps as DIR/OPS.MAP, for stats and knobs. */
+static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops)
+{
+	struct bpf_map *map;
+	char path[512];
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+
+		if (is_ops(map) || strchr(name, '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.%s", dir, ops, name);
+		err = bpf_map__pin(map, path);
+		if (err)
+			return fail(path, err);
+		printf("pinned %s\n", path);
+	}
+	return 0;
+}
+
+static int cmd_register(const char *path, const char *dir)
+{
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	struct bpf_map *map;
+	char pin[512];
+	int n = 0, err;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return fail(dir, -errno);
+	obj = load(path);
+	if (!obj)
+		return 1;
+	bpf_object__for_each_map(map, obj) {
+		if (!is_ops(map))
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", dir, bpf_map__name(map));
+		err = zc_policy_attach(map, pin, &link);
+		if (err) {
+			bpf_object__close(obj);
+			return fail(bpf_map__name(map), err);
+		}
+		printf("registered %s, link pinned at %s\n",
+		       bpf_map__name(map), pin);
+		if (pin_maps(obj, dir, bpf_map__name(map))) {
+			bpf_object__close(obj);
+			return 1;
+		}
+		/* The pin holds the link: our handle can go. */
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		n++;
+	}
+	bpf_object__close(obj);
+	if (!n) {
+		fprintf(stderr, "%s: %s has no struct_ops map\n", prog, path);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_replace(const char *link, const char *path, const char *want)
+{
+	struct bpf_object *obj = load(path);
+	struct bpf_map *map, *ops = NULL;
+	int err;
+
+	if (!obj)
+		return 1;
+	bpf_object__for_each_map(map, obj) {
+		if (!is_ops(map) ||
+		    (want && strcmp(bpf_map__name(map), want)))
+			continue;
+		if (ops) {
+			fprintf(stderr, "%s: %s has several struct_ops maps: name one\n",
+				prog, path);
+			bpf_object__close(obj);
+			return 2;
+		}
+		ops = map;
+	}
+	if (!ops) {
+		fprintf(stderr, "%s: no struct_ops map %s in %s\n", prog,
+			want ? want : "", path);
+		bpf_object__close(obj);
+		return 1;
+	}
+	err = zc_policy_replace_pinned(link, ops);
+	bpf_object__close(obj);
+	if (err)
+		return fail(link, err);
+	printf("replaced %s by %s from %s\n", link, bpf_map__name(ops), path);
+	return 0;
+}
+
+static int cmd_stats(const char *path)
+{
+	static const char * const causes[ZC_CLOSE_CAUSES] = {
+		"flush", "new", "limit", "timeout", "exit",
+	};
+	struct zc_send_stats st;
+	int fd = bpf_obj_get(path), err, i;
+
+	if (fd < 0)
+		return fail(path, -errno);
+	err = zc_policy_read_stats(fd, &st);
+	close(fd);
+	if (err)
+		return fail(path, err);
+	printf("notifications %llu\nsends %llu\n", st.notifs, st.sends);
+	printf("sends_per_notification %.2f\n",
+	       st.notifs ? (double)st.sends / st.notifs : 0.0);
+	printf("zerocopy_sends %llu\ncopied_sends %llu\n", st.zc_sends,
+	       st.copy_sends);
+	for (i = 0; i < ZC_CLOSE_CAUSES; i++)
+		printf("closed_by_%s %llu\n", causes[i], st.causes[i]);
+	printf("send_to_close_us (log2 buckets: sends)\n");
+	for (i = 0; i < ZC_AGE_BUCKETS; i++)
+		if (st.age_us[i])
+			printf("  <%llu %llu\n", 1ULL << i, st.age_us[i]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char buf[512];
+	int err;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "list") && argc == 2)
+		return cmd_list();
+	if (!strcmp(argv[1], "register") && argc == 4)
+		return cmd_register(argv[2], argv[3]);
+	if (!strcmp(argv[1], "replace") && (argc == 4 || argc == 5))
+		return cmd_replace(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(argv[1], "unregister") && argc == 3) {
+		err = zc_policy_detach_pinned(argv[2]);
+		return err ? fail(argv[2], err) : 0;
+	}
+	if (!strcmp(argv[1], "stats") && argc == 3)
+		return cmd_stats(argv[2]);
+	if (!strcmp(argv[1], "default") && argc <= 3) {
+		err = argc == 3 ? zc_policy_set_default(ZC_POLICY_SEND, argv[2]) :
+		      zc_policy_get_default(ZC_POLICY_SEND, buf, sizeof(buf));
+		if (err)
+			return fail("net.core.zc_send_policy_default", err);
+		if (argc == 2)
+			printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(argv[1], "allowed") && argc <= 3) {
+		err = argc == 3 ? zc_policy_set_allowed(ZC_POLICY_SEND, argv[2]) :
+		      zc_policy_get_allowed(ZC_POLICY_SEND, buf, sizeof(buf));
+		if (err)
+			return fail("net.core.zc_send_policy_allowed", err);
+		if (argc == 2)
+			printf("%s\n", buf);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
