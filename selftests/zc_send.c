@@ -36,16 +36,10 @@
 
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
+#include "lib/zc_net.h"
 
 #define SEND_LEN	1000
 #define NSENDS		64
-
-static int sh(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* A UDP socket in this netns, connected through a dummy device. */
 static int udp_to_dummy(void)
@@ -56,7 +50,7 @@ static int udp_to_dummy(void)
 	};
 	int fd;
 
-	if (sh("ip link add zcd0 type dummy && "
+	if (zc_sh("ip link add zcd0 type dummy && "
 	       "ip addr add 10.7.0.1/24 dev zcd0 && "
 	       "ip link set zcd0 mtu 65535 up"))
 		return -1;
@@ -898,10 +892,10 @@ TEST_F(zc, bpftool_register_and_choose)
 	snprintf(cmd, sizeof(cmd),
 		 "%s struct_ops register %s /sys/fs/bpf/zc_t >/dev/null",
 		 bpftool, obj);
-	ASSERT_EQ(0, sh(cmd));
+	ASSERT_EQ(0, zc_sh("%s", cmd));
 	snprintf(cmd, sizeof(cmd),
 		 "%s struct_ops show | grep -q 'batch.*zc_send_ops'", bpftool);
-	EXPECT_EQ(0, sh(cmd));
+	EXPECT_EQ(0, zc_sh("%s", cmd));
 	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "batch", &slow));
 	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch", val);
@@ -916,7 +910,7 @@ TEST_F(zc, bpftool_register_and_choose)
 	snprintf(cmd, sizeof(cmd),
 		 "%s link detach pinned /sys/fs/bpf/zc_t/batch && rm -rf /sys/fs/bpf/zc_t",
 		 bpftool);
-	EXPECT_EQ(0, sh(cmd));
+	EXPECT_EQ(0, zc_sh("%s", cmd));
 	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch (unregistered)", val);
 }

@@ -59,50 +59,13 @@ struct dmabuf_token {
 
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
+#include "lib/zc_net.h"
 
 #define NQ		4
 #define PORT		5201
 #define PATTERN_MOD	251	/* prime, so page offsets show up */
 
 static const char *zctool = "zc-ethtool";
-
-/* Run a shell command; return its exit status, or -1. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Enter netns @name; return an fd for the namespace we left. */
-static int ns_enter(const char *name)
-{
-	char path[128];
-	int old, fd;
-
-	old = open("/proc/self/ns/net", O_RDONLY);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (old < 0 || fd < 0 || setns(fd, CLONE_NEWNET)) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-	return old;
-}
-
-static void ns_leave(int old)
-{
-	if (setns(old, CLONE_NEWNET))
-		exit(1);
-	close(old);
-}
 
 /*
  * Sum an ethtool -S counter "<dir>Q_<name>" (dir "rx" or "tx") over queue
@@ -259,45 +222,6 @@ static unsigned char pat(unsigned long long off)
 	return off % PATTERN_MOD;
 }
 
-/* @addr:@port as a socket address; return its length. */
-static socklen_t sockaddr_of(const char *addr, int port,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(addr, ':')) {
-		struct sockaddr_in6 *s6 = (void *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &s6->sin6_addr);
-		return sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (void *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &s4->sin_addr);
-		return sizeof(*s4);
-	}
-}
-
-/* A TCP connection to @addr:@port, retried while the listener comes up. */
-static int connect_retry(const char *addr, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sockaddr_of(addr, port, &ss);
-	int fd, i;
-
-	for (i = 0; i < 100; i++) {
-		fd = socket(ss.ss_family, SOCK_STREAM, 0);
-		if (!connect(fd, (void *)&ss, sl))
-			return fd;
-		close(fd);
-		usleep(100000);
-	}
-	return -1;
-}
-
 /* Child: connect from netns @ns to @addr:@port and send @len bytes. */
 static pid_t sender(const char *ns, const char *addr, int port, size_t len)
 {
@@ -308,8 +232,8 @@ static pid_t sender(const char *ns, const char *addr, int port, size_t len)
 
 	if (pid)
 		return pid;
-	close(ns_enter(ns));
-	fd = connect_retry(addr, port);
+	close(zc_ns_enter(ns));
+	fd = zc_connect_retry(addr, port);
 	if (fd < 0)
 		_exit(2);
 	while (off < len) {
@@ -326,35 +250,6 @@ static pid_t sender(const char *ns, const char *addr, int port, size_t len)
 	}
 	close(fd);
 	_exit(0);
-}
-
-static int wait_child(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* A listening socket in netns @ns. */
-static int listener(const char *ns, int family, int port)
-{
-	int old = ns_enter(ns), fd, one = 1;
-	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(port) };
-	struct sockaddr_in s4 = { .sin_family = AF_INET,
-				  .sin_port = htons(port) };
-
-	fd = socket(family, SOCK_STREAM, 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6 ?
-	    bind(fd, (void *)&s6, sizeof(s6)) : bind(fd, (void *)&s4, sizeof(s4)))
-		fd = -errno;
-	else
-		listen(fd, 4);
-	ns_leave(old);
-	return fd;
 }
 
 struct rx_result {
@@ -440,54 +335,25 @@ static void rx_stream(int cfd, struct udmabuf *u, bool plain,
 			   ntok * sizeof(tok[0]));
 }
 
-static int accept_in(int lfd, int timeout_ms)
-{
-	struct pollfd p = { lfd, POLLIN, 0 };
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -ETIMEDOUT;
-	return accept(lfd, NULL, NULL);
-}
-
 FIXTURE(zcnic) {
-	char a[16], b[16], nsa[16], nsb[16];
+	struct zc_pair p;
 	int ifb;			/* B's ifindex, in netns rx */
 	struct udmabuf u;
 };
 
 FIXTURE_SETUP(zcnic)
 {
-	/* The harness forks each case: the pid names its devices. */
-	int seq = getpid(), old;
+	int old;
 
-	snprintf(self->a, 16, "zta%d", seq);
-	snprintf(self->b, 16, "ztb%d", seq);
-	snprintf(self->nsa, 16, "tx%d", seq);
-	snprintf(self->nsb, 16, "rx%d", seq);
 	memset(&self->u, 0, sizeof(self->u));
 	self->u.fd = self->u.memfd = self->u.devfd = -1;
-
-	ASSERT_EQ(0, sh("echo '%s %s %d' > /sys/bus/platform/drivers/zcnic/new_pair",
-			self->a, self->b, NQ));
-	ASSERT_EQ(0, sh("ip netns add %s && ip netns add %s && "
-			"ip link set %s netns %s && ip link set %s netns %s",
-			self->nsa, self->nsb, self->a, self->nsa,
-			self->b, self->nsb));
-	ASSERT_EQ(0, sh("ip -n %s addr add 10.9.0.1/24 dev %s && "
-			"ip -n %s addr add fd00::1/64 dev %s nodad && "
-			"ip -n %s link set %s up",
-			self->nsa, self->a, self->nsa, self->a,
-			self->nsa, self->a));
-	ASSERT_EQ(0, sh("ip -n %s addr add 10.9.0.2/24 dev %s && "
-			"ip -n %s addr add fd00::2/64 dev %s nodad && "
-			"ip -n %s link set %s up",
-			self->nsb, self->b, self->nsb, self->b,
-			self->nsb, self->b));
-	ASSERT_EQ(0, sh("ip netns exec %s %s -G %s tcp-data-split on",
-			self->nsb, zctool, self->b));
-	old = ns_enter(self->nsb);
-	self->ifb = if_nametoindex(self->b);
-	ns_leave(old);
+	/* The harness forks each case: the pid names its devices. */
+	ASSERT_EQ(0, zc_pair_create(&self->p, getpid(), NQ));
+	ASSERT_EQ(0, zc_sh("ip netns exec %s %s -G %s tcp-data-split on",
+			   self->p.nsb, zctool, self->p.b));
+	old = zc_ns_enter(self->p.nsb);
+	self->ifb = if_nametoindex(self->p.b);
+	zc_ns_leave(old);
 	ASSERT_NE(0, self->ifb);
 }
 
@@ -499,10 +365,10 @@ FIXTURE_SETUP(zcnic)
  */
 static long long ns_pp_inflight(const char *ns)
 {
-	int old = ns_enter(ns);
+	int old = zc_ns_enter(ns);
 	long long n = pp_inflight();
 
-	ns_leave(old);
+	zc_ns_leave(old);
 	return n;
 }
 
@@ -511,16 +377,15 @@ FIXTURE_TEARDOWN(zcnic)
 	long long inflight = -1;
 	int i;
 
-	sh("echo %s > /sys/bus/platform/drivers/zcnic/del_pair 2>/dev/null",
-	   self->a);
+	zc_pair_unplug(&self->p);
 	if (self->u.fd >= 0)
 		udmabuf_free(&self->u);
 	/* Pools of a gone device drain as their skbs are freed. */
 	for (i = 0; i < 100; i++) {
 		EXPECT_EQ(0, zc_flush_skb_defer_lists());
-		inflight = ns_pp_inflight(self->nsa);
+		inflight = ns_pp_inflight(self->p.nsa);
 		if (inflight >= 0)
-			inflight += ns_pp_inflight(self->nsb);
+			inflight += ns_pp_inflight(self->p.nsb);
 		if (!inflight)
 			break;
 		usleep(100000);
@@ -528,18 +393,17 @@ FIXTURE_TEARDOWN(zcnic)
 	if (inflight)
 		fprintf(stderr, "# pages still in flight: %lld\n", inflight);
 	EXPECT_EQ(0, inflight);
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
-	   self->nsa, self->nsb);
+	zc_pair_netns_del(&self->p);
 }
 
 /* Steer port @port to queue @q and everything else to queues below it. */
 static int steer(FIXTURE_DATA(zcnic) *self, int port, int q)
 {
-	return sh("ip netns exec %s ethtool -X %s equal %d && "
+	return zc_sh("ip netns exec %s ethtool -X %s equal %d && "
 		  "ip netns exec %s ethtool -N %s flow-type tcp4 dst-port %d action %d >/dev/null && "
 		  "ip netns exec %s ethtool -N %s flow-type tcp6 dst-port %d action %d >/dev/null",
-		  self->nsb, self->b, q, self->nsb, self->b, port, q,
-		  self->nsb, self->b, port, q);
+		  self->p.nsb, self->p.b, q, self->p.nsb, self->p.b, port, q,
+		  self->p.nsb, self->p.b, port, q);
 }
 
 typedef pid_t (*sender_fn)(const char *ns, const char *addr, int port,
@@ -556,13 +420,13 @@ static void stream_round(struct __test_metadata *_metadata,
 			 size_t len, sender_fn send, struct udmabuf *u)
 {
 	const char *addr = family == AF_INET6 ? "fd00::2" : "10.9.0.2";
-	int lfd = listener(self->nsb, family, port), cfd;
+	int lfd = zc_listener(self->p.nsb, family, port), cfd;
 	struct rx_result r;
 	pid_t pid;
 
 	ASSERT_LE(0, lfd);
-	pid = send(self->nsa, addr, port, len);
-	cfd = accept_in(lfd, 20000);
+	pid = send(self->p.nsa, addr, port, len);
+	cfd = zc_accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
 	rx_stream(cfd, u, !u, 1, &r);
 	EXPECT_EQ(0, r.err);
@@ -572,7 +436,7 @@ static void stream_round(struct __test_metadata *_metadata,
 		EXPECT_EQ(r.bytes, r.devmem);
 		EXPECT_EQ(0, r.linear);
 	}
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, zc_wait_child(pid));
 	close(cfd);
 	close(lfd);
 }
@@ -596,10 +460,10 @@ TEST_F_TIMEOUT(zcnic, plain_tcp_split, 300)
 {
 	plain_round(_metadata, self, AF_INET, PORT, 8 << 20, sender);
 	plain_round(_metadata, self, AF_INET6, PORT + 1, 8 << 20, sender);
-	EXPECT_LT(0, nic_stat(self->nsb, self->b, -1, "hds_split"));
-	EXPECT_LE(16LL << 20, nic_stat(self->nsb, self->b, -1,
+	EXPECT_LT(0, nic_stat(self->p.nsb, self->p.b, -1, "hds_split"));
+	EXPECT_LE(16LL << 20, nic_stat(self->p.nsb, self->p.b, -1,
 				       "dev_written_bytes"));
-	EXPECT_EQ(0, nic_stat(self->nsb, self->b, -1, "missed"));
+	EXPECT_EQ(0, nic_stat(self->p.nsb, self->p.b, -1, "missed"));
 }
 
 /* The bind checks, each with its own errno. */
@@ -609,15 +473,15 @@ TEST_F(zcnic, bind_errors)
 	int old;
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 1 << 20));
-	old = ns_enter(self->nsb);
+	old = zc_ns_enter(self->p.nsb);
 
 	ASSERT_EQ(NULL, bind_rx(self->ifb, self->u.fd, NQ + 3));
 	EXPECT_EQ(ERANGE, errno);
 
-	ASSERT_EQ(0, sh("%s -G %s tcp-data-split off", zctool, self->b));
+	ASSERT_EQ(0, zc_sh("%s -G %s tcp-data-split off", zctool, self->p.b));
 	ASSERT_EQ(NULL, bind_rx(self->ifb, self->u.fd, 1));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, sh("%s -G %s tcp-data-split on", zctool, self->b));
+	ASSERT_EQ(0, zc_sh("%s -G %s tcp-data-split on", zctool, self->p.b));
 
 	ys = bind_rx(self->ifb, self->u.fd, 1);
 	ASSERT_NE(NULL, ys);
@@ -626,8 +490,8 @@ TEST_F(zcnic, bind_errors)
 	EXPECT_EQ(EEXIST, errno);
 
 	/* Header split and XDP stay as they are while bound. */
-	EXPECT_NE(0, sh("%s -G %s tcp-data-split off 2>/dev/null",
-			zctool, self->b));
+	EXPECT_NE(0, zc_sh("%s -G %s tcp-data-split off 2>/dev/null",
+			zctool, self->p.b));
 	EXPECT_EQ(-EBUSY, xdp_attach(self->ifb));
 	ynl_sock_destroy(ys);
 
@@ -636,7 +500,7 @@ TEST_F(zcnic, bind_errors)
 	EXPECT_EQ(NULL, bind_rx(self->ifb, self->u.fd, 1));
 	EXPECT_EQ(EEXIST, errno);
 	EXPECT_EQ(0, bpf_xdp_detach(self->ifb, XDP_FLAGS_SKB_MODE, NULL));
-	ns_leave(old);
+	zc_ns_leave(old);
 }
 
 /*
@@ -651,18 +515,18 @@ TEST_F_TIMEOUT(zcnic, devmem_rx, 300)
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 16 << 20));
 	ASSERT_EQ(0, steer(self, PORT, 3));
-	old = ns_enter(self->nsb);
+	old = zc_ns_enter(self->p.nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 3);
-	ns_leave(old);
+	zc_ns_leave(old);
 	ASSERT_NE(NULL, ys);
 
 	devmem_round(_metadata, self, AF_INET, PORT, 8 << 20);
 	devmem_round(_metadata, self, AF_INET6, PORT, 8 << 20);
 
 	/* A plain flow on another port: readable, and not on queue 3. */
-	q3 = nic_stat(self->nsb, self->b, 3, "packets");
+	q3 = nic_stat(self->p.nsb, self->p.b, 3, "packets");
 	plain_round(_metadata, self, AF_INET, PORT + 1, 4 << 20, sender);
-	EXPECT_EQ(q3, nic_stat(self->nsb, self->b, 3, "packets"));
+	EXPECT_EQ(q3, nic_stat(self->p.nsb, self->p.b, 3, "packets"));
 	ynl_sock_destroy(ys);
 }
 
@@ -676,21 +540,21 @@ TEST_F(zcnic, plain_recv_efault)
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 4 << 20));
 	ASSERT_EQ(0, steer(self, PORT, 2));
-	old = ns_enter(self->nsb);
+	old = zc_ns_enter(self->p.nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 2);
-	ns_leave(old);
+	zc_ns_leave(old);
 	ASSERT_NE(NULL, ys);
 
-	lfd = listener(self->nsb, AF_INET, PORT);
-	pid = sender(self->nsa, "10.9.0.2", PORT, 1 << 20);
-	cfd = accept_in(lfd, 20000);
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 1 << 20);
+	cfd = zc_accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
 	rx_stream(cfd, NULL, true, 1, &r);
 	EXPECT_EQ(EFAULT, r.err);
 	close(cfd);
 	close(lfd);
 	kill(pid, SIGKILL);
-	wait_child(pid);
+	zc_wait_child(pid);
 	ynl_sock_destroy(ys);
 }
 
@@ -707,15 +571,15 @@ TEST_F_TIMEOUT(zcnic, restart_under_traffic, 300)
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 16 << 20));
 	ASSERT_EQ(0, steer(self, PORT, 1));
-	lfd = listener(self->nsb, AF_INET6, PORT);
+	lfd = zc_listener(self->p.nsb, AF_INET6, PORT);
 	ASSERT_LE(0, lfd);
-	pid = sender(self->nsa, "fd00::2", PORT, 32 << 20);
-	cfd = accept_in(lfd, 20000);
+	pid = sender(self->p.nsa, "fd00::2", PORT, 32 << 20);
+	cfd = zc_accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
 
 	binder = fork();
 	if (!binder) {
-		close(ns_enter(self->nsb));
+		close(zc_ns_enter(self->p.nsb));
 		for (i = 0; i < 20; i++) {
 			struct ynl_sock *ys = bind_rx(self->ifb, self->u.fd, 1);
 
@@ -724,17 +588,17 @@ TEST_F_TIMEOUT(zcnic, restart_under_traffic, 300)
 			usleep(50000);
 			ynl_sock_destroy(ys);
 			/* A queue restart without provider: new ring size. */
-			if (sh("ethtool -G %s rx %d", self->b, i & 1 ? 256 : 512))
+			if (zc_sh("ethtool -G %s rx %d", self->p.b, i & 1 ? 256 : 512))
 				_exit(2);
 		}
 		_exit(0);
 	}
 	rx_stream(cfd, &self->u, false, 1, &r);
-	EXPECT_EQ(0, wait_child(binder));
+	EXPECT_EQ(0, zc_wait_child(binder));
 	EXPECT_EQ(0, r.err);
 	EXPECT_EQ(0, r.bad);
 	EXPECT_EQ(32ULL << 20, r.bytes);
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, zc_wait_child(pid));
 	close(cfd);
 	close(lfd);
 }
@@ -758,14 +622,14 @@ TEST_F_TIMEOUT(zcnic, unbind_inflight, 300)
 	 * keep the binding alive after we close it.  It connects once the
 	 * listener is up.
 	 */
-	pid = sender(self->nsa, "10.9.0.2", PORT, 4 << 20);
-	old = ns_enter(self->nsb);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 4 << 20);
+	old = zc_ns_enter(self->p.nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 3);
-	ns_leave(old);
+	zc_ns_leave(old);
 	ASSERT_NE(NULL, ys);
 
-	lfd = listener(self->nsb, AF_INET, PORT);
-	cfd = accept_in(lfd, 20000);
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	cfd = zc_accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
 	/* Let provider buffers pile up unread, then unbind under them. */
 	for (i = 0; i < 400 && inq < (32 << 10); i++) {
@@ -782,7 +646,7 @@ TEST_F_TIMEOUT(zcnic, unbind_inflight, 300)
 	/* Both kinds of memory carried part of the stream. */
 	EXPECT_LE(32ULL << 10, r.devmem);
 	EXPECT_GT(r.bytes, r.devmem);
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, zc_wait_child(pid));
 	close(cfd);
 	close(lfd);
 }
@@ -801,21 +665,21 @@ TEST_F_TIMEOUT(zcnic, exhaustion_drops, 300)
 	/* 64 pages against a 256-entry ring: the pool runs dry. */
 	ASSERT_EQ(0, udmabuf_new(&self->u, 64 * 4096));
 	ASSERT_EQ(0, steer(self, PORT, 3));
-	old = ns_enter(self->nsb);
+	old = zc_ns_enter(self->p.nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 3);
-	ns_leave(old);
+	zc_ns_leave(old);
 	ASSERT_NE(NULL, ys);
 
-	lfd = listener(self->nsb, AF_INET, PORT);
-	pid = sender(self->nsa, "10.9.0.2", PORT, 4 << 20);
-	cfd = accept_in(lfd, 20000);
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 4 << 20);
+	cfd = zc_accept_in(lfd, 20000);
 	ASSERT_LE(0, cfd);
 	rx_stream(cfd, &self->u, false, 32, &r);
 	EXPECT_EQ(0, r.err);
 	EXPECT_EQ(0, r.bad);
 	EXPECT_EQ(4ULL << 20, r.bytes);
-	EXPECT_EQ(0, wait_child(pid));
-	missed = nic_stat(self->nsb, self->b, 3, "missed");
+	EXPECT_EQ(0, zc_wait_child(pid));
+	missed = nic_stat(self->p.nsb, self->p.b, 3, "missed");
 	fprintf(stderr, "# rx3_missed: %lld\n", missed);
 	EXPECT_LT(0, missed);
 	close(cfd);
@@ -834,41 +698,41 @@ TEST_F_TIMEOUT(zcnic, device_events, 300)
 	int old;
 
 	ASSERT_EQ(0, udmabuf_new(&self->u, 8 << 20));
-	ASSERT_EQ(0, sh("ip netns exec %s ethtool -X %s equal 1 && "
+	ASSERT_EQ(0, zc_sh("ip netns exec %s ethtool -X %s equal 1 && "
 			"ip netns exec %s ethtool -N %s flow-type tcp4 dst-port %d action 1 >/dev/null",
-			self->nsb, self->b, self->nsb, self->b, PORT));
-	old = ns_enter(self->nsb);
+			self->p.nsb, self->p.b, self->p.nsb, self->p.b, PORT));
+	old = zc_ns_enter(self->p.nsb);
 	ys = bind_rx(self->ifb, self->u.fd, 1);
 	ASSERT_NE(NULL, ys);
 	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
-	ASSERT_EQ(0, sh("ip link set %s down && ip link set %s up",
-			self->b, self->b));
+	ASSERT_EQ(0, zc_sh("ip link set %s down && ip link set %s up",
+			self->p.b, self->p.b));
 	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
-	ASSERT_EQ(0, sh("ip link set %s mtu 4000 && ip link set %s mtu 1500",
-			self->b, self->b));
+	ASSERT_EQ(0, zc_sh("ip link set %s mtu 4000 && ip link set %s mtu 1500",
+			self->p.b, self->p.b));
 	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	/* Queue 1 is bound: one channel is too few, two are enough. */
-	EXPECT_NE(0, sh("ethtool -L %s combined 1 2>/dev/null", self->b));
-	EXPECT_EQ(0, sh("ethtool -L %s combined 2", self->b));
+	EXPECT_NE(0, zc_sh("ethtool -L %s combined 1 2>/dev/null", self->p.b));
+	EXPECT_EQ(0, zc_sh("ethtool -L %s combined 2", self->p.b));
 	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
-	ns_leave(old);
+	zc_ns_leave(old);
 
 	/* Move B to a third netns and back; still bound. */
-	ASSERT_EQ(0, sh("ip netns add %sm && ip -n %s link set %s netns %sm && "
+	ASSERT_EQ(0, zc_sh("ip netns add %sm && ip -n %s link set %s netns %sm && "
 			"ip -n %sm link set %s netns %s && "
 			"ip -n %s addr add 10.9.0.2/24 dev %s && "
 			"ip -n %s link set %s up && ip netns del %sm",
-			self->nsb, self->nsb, self->b, self->nsb,
-			self->nsb, self->b, self->nsb,
-			self->nsb, self->b, self->nsb, self->b, self->nsb));
+			self->p.nsb, self->p.nsb, self->p.b, self->p.nsb,
+			self->p.nsb, self->p.b, self->p.nsb,
+			self->p.nsb, self->p.b, self->p.nsb, self->p.b, self->p.nsb));
 	devmem_round(_metadata, self, AF_INET, PORT, 1 << 20);
 
 	/* Unregister with the binding alive; unbinding later is a no-op. */
-	ASSERT_EQ(0, sh("echo %s > /sys/bus/platform/drivers/zcnic/del_pair",
-			self->a));
+	ASSERT_EQ(0, zc_sh("echo %s > /sys/bus/platform/drivers/zcnic/del_pair",
+			self->p.a));
 	ynl_sock_destroy(ys);
 }
 
@@ -889,7 +753,7 @@ static pid_t udp_sender(const char *ns, const struct sockaddr_storage *ss,
 
 	if (pid)
 		return pid;
-	close(ns_enter(ns));
+	close(zc_ns_enter(ns));
 	fd = socket(ss->ss_family, SOCK_DGRAM, 0);
 	if (fd < 0 || connect(fd, (void *)ss, sl))
 		_exit(2);
@@ -916,27 +780,27 @@ TEST_F_TIMEOUT(zcnic, udp, 300)
 	int fam[] = { AF_INET, AF_INET6 };
 	const int n = 120, big = 8 << 20;	/* n < PATTERN_MOD */
 	static unsigned char buf[65536];
-	long long split0 = nic_stat(self->nsb, self->b, -1, "hds_split");
+	long long split0 = nic_stat(self->p.nsb, self->p.b, -1, "hds_split");
 	int f;
 
 	for (f = 0; f < 2; f++) {
 		struct sockaddr_storage ss, any, peer;
-		socklen_t sl = sockaddr_of(addrs[f], PORT, &ss), pl;
+		socklen_t sl = zc_sockaddr_of(addrs[f], PORT, &ss), pl;
 		int old, rfd, i, j, k, got = 0, bad = 0;
 		bool seen[120] = {};
 		pid_t pid;
 
 		/* Bind to the wildcard of the family, on PORT. */
-		sockaddr_of(f ? "::" : "0.0.0.0", PORT, &any);
-		old = ns_enter(self->nsb);
+		zc_sockaddr_of(f ? "::" : "0.0.0.0", PORT, &any);
+		old = zc_ns_enter(self->p.nsb);
 		rfd = socket(fam[f], SOCK_DGRAM, 0);
-		ns_leave(old);
+		zc_ns_leave(old);
 		ASSERT_LE(0, rfd);
 		ASSERT_EQ(0, setsockopt(rfd, SOL_SOCKET, SO_RCVBUFFORCE, &big,
 					sizeof(big)));
 		ASSERT_EQ(0, bind(rfd, (void *)&any, sl));
 
-		pid = udp_sender(self->nsa, &ss, sl, sizes, 6, n);
+		pid = udp_sender(self->p.nsa, &ss, sl, sizes, 6, n);
 		for (i = 0; i < n; i++) {
 			struct pollfd p = { rfd, POLLIN, 0 };
 			ssize_t len;
@@ -965,15 +829,15 @@ TEST_F_TIMEOUT(zcnic, udp, 300)
 			    sendto(rfd, buf, 1, 0, (void *)&peer, pl) != 1)
 				break;
 		}
-		EXPECT_EQ(0, wait_child(pid));
+		EXPECT_EQ(0, zc_wait_child(pid));
 		EXPECT_EQ(n, got);
 		EXPECT_EQ(0, bad);
 		close(rfd);
 	}
 	/* Four of the six sizes fit the MTU: those are split. */
 	EXPECT_LE(split0 + 2 * n * 4 / 6,
-		  nic_stat(self->nsb, self->b, -1, "hds_split"));
-	EXPECT_EQ(0, nic_stat(self->nsb, self->b, -1, "missed"));
+		  nic_stat(self->p.nsb, self->p.b, -1, "hds_split"));
+	EXPECT_EQ(0, nic_stat(self->p.nsb, self->p.b, -1, "missed"));
 }
 
 /*
@@ -991,13 +855,13 @@ static pid_t zc_sender(const char *ns, const char *addr, int port, size_t len)
 
 	if (pid)
 		return pid;
-	close(ns_enter(ns));
+	close(zc_ns_enter(ns));
 	buf = malloc(len);
 	if (!buf)
 		_exit(4);
 	for (off = 0; off < len; off++)
 		buf[off] = pat(off);
-	fd = connect_retry(addr, port);
+	fd = zc_connect_retry(addr, port);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		_exit(2);
 
@@ -1054,10 +918,10 @@ TEST_F_TIMEOUT(zcnic, zerocopy_tx, 300)
 {
 	long long read0, read1;
 
-	read0 = nic_counter(self->nsa, self->a, "tx", -1, "dev_read_bytes");
+	read0 = nic_counter(self->p.nsa, self->p.a, "tx", -1, "dev_read_bytes");
 	plain_round(_metadata, self, AF_INET, PORT, 4 << 20, zc_sender);
 	plain_round(_metadata, self, AF_INET6, PORT + 1, 4 << 20, zc_sender);
-	read1 = nic_counter(self->nsa, self->a, "tx", -1, "dev_read_bytes");
+	read1 = nic_counter(self->p.nsa, self->p.a, "tx", -1, "dev_read_bytes");
 	EXPECT_LE(read0 + (8LL << 20), read1);
 }
 
@@ -1172,9 +1036,9 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 	char pa[256], pb[256], buf[64], want[64];
 	int target;
 
-	ASSERT_EQ(0, pdev_attr(self->nsa, self->a, "irq_affinity", pa,
+	ASSERT_EQ(0, pdev_attr(self->p.nsa, self->p.a, "irq_affinity", pa,
 			       sizeof(pa)));
-	ASSERT_EQ(0, pdev_attr(self->nsb, self->b, "irq_affinity", pb,
+	ASSERT_EQ(0, pdev_attr(self->p.nsb, self->p.b, "irq_affinity", pb,
 			       sizeof(pb)));
 	/* Spread over the two CPUs by default, as MSI-X vectors are. */
 	ASSERT_EQ(0, read_attr(pb, buf, sizeof(buf)));
@@ -1188,8 +1052,8 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 	EXPECT_STREQ("0 1 0 1\n", buf);
 
 	/* Both engines on CPU 1: only the routing moves rx to CPU 0. */
-	ASSERT_EQ(0, pin_engine(self->a, 1));
-	ASSERT_EQ(0, pin_engine(self->b, 1));
+	ASSERT_EQ(0, pin_engine(self->p.a, 1));
+	ASSERT_EQ(0, pin_engine(self->p.b, 1));
 	for (target = 0; target < 2; target++) {
 		long long c0[2], c1[2], d[2];
 

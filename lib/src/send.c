@@ -46,6 +46,8 @@ int zc_register_send_policy(struct io_uring *ring, const char *name,
  * order), confirmed by its first CQE, and shifted down when an earlier
  * send turns out to have been rejected (a first CQE without F_MORE
  * consumes no number).  A NOTIF releases every send its range covers.
+ * On a ring that did not opt in, a NOTIF covers the one send whose
+ * user_data it carries.
  */
 enum zc_entry_state {
 	ZC_PENDING,	/* submitted, its buffer is the kernel's */
@@ -172,13 +174,30 @@ static int zc_first_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
 	return 1;
 }
 
+/* A stock ring's NOTIF: no range, the send's own user_data. */
+static int zc_stock_notif_cqe(struct zc_tracker *t,
+			      const struct io_uring_cqe *cqe)
+{
+	unsigned int i;
+
+	for (i = t->head; i != t->tail; i++) {
+		struct zc_entry *e = &t->e[i & t->mask];
+
+		if (e->state == ZC_PENDING && e->user_data == cqe->user_data) {
+			zc_release(t, e);
+			return 1;
+		}
+	}
+	return -ENOENT;
+}
+
 static int zc_notif_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
 {
 	__u16 first = zc_cqe_seq(cqe);
 	unsigned int count = zc_notif_count(cqe), i, n = 0;
 
 	if (!count)
-		return -EINVAL;
+		return zc_stock_notif_cqe(t, cqe);
 	for (i = t->head; i != t->tail && n < count; i++) {
 		struct zc_entry *e = &t->e[i & t->mask];
 
