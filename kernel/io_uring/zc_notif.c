@@ -48,12 +48,15 @@
 #define IO_ZC_SEQ_WINDOW	32768
 /* Registered-buffer generations one notification may pin. */
 #define IO_ZC_MAX_NODES		4
+/* Completed notifications a ring keeps for reuse. */
+#define IO_ZC_CACHE		32
 
 static_assert(sizeof(struct io_uring_zc_send_policy) == 72);
 static_assert(IO_ZC_MAX_SENDS <= IORING_NOTIF_ZC_COUNT_MASK);
 
 enum {
 	IO_ZC_CLOSED,
+	IO_ZC_ARMED,		/* its timeout is set */
 };
 
 struct io_zc_ring {
@@ -68,6 +71,8 @@ struct io_zc_ring {
 	struct io_zc_notif		*open;
 	struct list_head		notifs;		/* in seq order */
 	u32				nr_notifs;
+	struct list_head		cache;		/* for reuse */
+	u32				nr_cached;
 
 	/* Any context. */
 	atomic_t			faults;
@@ -197,12 +202,33 @@ static enum hrtimer_restart io_zc_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+static ktime_t io_zc_deadline(struct io_zc_notif *zn)
+{
+	return ktime_add_ns(zn->opened, zn->zr->timeout_ns);
+}
+
+/*
+ * The first send that leaves its notification open arms the timeout,
+ * counted from when the notification opened: one that closes at once,
+ * as under stock behaviour, never pays for a timer.
+ */
+static void io_zc_arm(struct io_zc_notif *zn)
+{
+	if (!test_bit(IO_ZC_CLOSED, &zn->state) &&
+	    !test_and_set_bit(IO_ZC_ARMED, &zn->state))
+		hrtimer_start(&zn->timer, io_zc_deadline(zn),
+			      HRTIMER_MODE_ABS_SOFT);
+}
+
 /* The policy wants it closed within @ns: bring the deadline forward. */
 static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
 {
 	ktime_t at = ktime_add_ns(ktime_get(), ns);
 
-	if (ktime_before(at, hrtimer_get_expires(&zn->timer)))
+	if (ktime_before(io_zc_deadline(zn), at))
+		at = io_zc_deadline(zn);
+	if (!test_and_set_bit(IO_ZC_ARMED, &zn->state) ||
+	    ktime_before(at, hrtimer_get_expires(&zn->timer)))
 		hrtimer_start(&zn->timer, at, HRTIMER_MODE_ABS_SOFT);
 }
 
@@ -273,6 +299,29 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 	return true;
 }
 
+/* Everything but the timer and the reserved overflow entry. */
+static void io_zc_reset(struct io_zc_notif *zn)
+{
+	zn->state = 0;
+	zn->nr_sends = 0;
+	atomic64_set(&zn->bytes, 0);
+	zn->submit_ns_sum = 0;
+	zn->nr_nodes = 0;
+	memset(zn->node_refs, 0, sizeof(zn->node_refs));
+}
+
+/* Keep a completed notification for the next one, its timer stopped. */
+static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
+{
+	if (zr->nr_cached >= IO_ZC_CACHE) {
+		kfree(zn->ocqe);
+		kfree(zn);
+		return;
+	}
+	list_add(&zn->node, &zr->cache);
+	zr->nr_cached++;
+}
+
 /* A new open notification for @req, which will be its first member. */
 static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
 				      const struct io_zc_send_info *info)
@@ -282,15 +331,28 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
 	struct io_notif_data *nd;
 	struct io_zc_notif *zn;
 
-	zn = kzalloc(sizeof(*zn), GFP_KERNEL_ACCOUNT);
-	if (!zn)
-		return NULL;
-	zn->ocqe = io_alloc_ocqe(ctx, GFP_KERNEL);
+	zn = list_first_entry_or_null(&zr->cache, struct io_zc_notif, node);
+	if (zn) {
+		list_del(&zn->node);
+		zr->nr_cached--;
+	} else {
+		zn = kmalloc(sizeof(*zn), GFP_KERNEL_ACCOUNT);
+		if (!zn)
+			return NULL;
+		zn->ocqe = NULL;
+		hrtimer_init(&zn->timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_SOFT);
+		zn->timer.function = io_zc_timer_fn;
+	}
+	io_zc_reset(zn);
+	/* Reserved again if its NOTIF used it last time. */
 	if (!zn->ocqe)
-		goto err_free;
+		zn->ocqe = io_alloc_ocqe(ctx, GFP_KERNEL);
+	if (!zn->ocqe)
+		goto err;
 	zn->notif = io_alloc_notif(ctx);
 	if (!zn->notif)
-		goto err_free_ocqe;
+		goto err;
 
 	zn->notif->cqe.user_data = req->cqe.user_data;
 	zn->notif->cqe.res = 0;
@@ -306,19 +368,14 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
 	zn->owner_pid = info->owner_pid;
 	zn->owner_cgroup = info->owner_cgroup;
 	zn->last_fd = -1;
-	/* Armed once the first send is in: see io_zc_join(). */
-	hrtimer_init(&zn->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	zn->timer.function = io_zc_timer_fn;
 
 	list_add_tail(&zn->node, &zr->notifs);
 	zr->nr_notifs++;
 	zr->open = zn;
 	return zn;
 
-err_free_ocqe:
-	kfree(zn->ocqe);
-err_free:
-	kfree(zn);
+err:
+	io_zc_recycle(zr, zn);
 	return NULL;
 }
 
@@ -389,8 +446,6 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 		io_zc_close(zn, ZC_SEND_CLOSE_EXIT);
 		return -ENOMEM;
 	}
-	hrtimer_start(&zn->timer, ns_to_ktime(zr->timeout_ns),
-		      HRTIMER_MODE_REL_SOFT);
 joined:
 	*notifp = zn->notif;
 	if (io_zc_full(zn))
@@ -458,6 +513,19 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		io_zc_close_within(zn, v);
 }
 
+/**
+ * io_zc_member_done() - a member's send is over: drop its reference
+ * @notif: the send's notification
+ *
+ * Where stock SEND_ZC calls io_notif_flush(): after the send, or in
+ * cleanup when it ran in io-wq, failed or was cancelled.
+ */
+void io_zc_member_done(struct io_kiocb *notif)
+{
+	io_zc_arm(io_zc_of(notif));
+	io_notif_flush(notif);
+}
+
 /* ---------------------------------------------------------- completing */
 
 /**
@@ -500,9 +568,10 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 			     IORING_CQE_F_NOTIF |
 			     (u32)(u16)zn->first_seq << IORING_CQE_ZC_SEQ_SHIFT,
 			     zn->ocqe);
+	zn->ocqe = NULL;
 	notif->flags |= REQ_F_CQE_SKIP;
 	nd->zc = NULL;
-	kfree(zn);
+	io_zc_recycle(zr, zn);
 }
 
 /* ------------------------------------------------------------ the ring */
@@ -528,6 +597,15 @@ void io_zc_ring_free(struct io_ring_ctx *ctx)
 	if (!zr)
 		return;
 	WARN_ON_ONCE(zr->nr_notifs);
+	while (!list_empty(&zr->cache)) {
+		struct io_zc_notif *zn = list_first_entry(&zr->cache,
+							  struct io_zc_notif,
+							  node);
+
+		list_del(&zn->node);
+		kfree(zn->ocqe);
+		kfree(zn);
+	}
 	zc_policy_put(rcu_dereference_protected(zr->policy, true));
 	kfree(zr);
 	ctx->zc_send = NULL;
@@ -594,6 +672,7 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 		}
 		fresh->ctx = ctx;
 		INIT_LIST_HEAD(&fresh->notifs);
+		INIT_LIST_HEAD(&fresh->cache);
 		zr = fresh;
 	}
 	if (copy_to_user(arg, &p, sizeof(p))) {

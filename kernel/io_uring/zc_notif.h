@@ -32,6 +32,7 @@ bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 		     struct socket *sock);
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret);
+void io_zc_member_done(struct io_kiocb *notif);
 void io_zc_notif_complete(struct io_kiocb *notif);
 void io_zc_ring_exit(struct io_ring_ctx *ctx);
 void io_zc_ring_free(struct io_ring_ctx *ctx);
@@ -61,6 +62,10 @@ static inline bool io_zc_send_copy(struct io_kiocb *notif,
 static inline void io_zc_sent(struct io_kiocb *notif,
 			      struct io_zc_send_info *info,
 			      struct socket *sock, int ret)
+{
+}
+
+static inline void io_zc_member_done(struct io_kiocb *notif)
 {
 }
 

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc-bench-tx: send throughput, every mode side by side.
+ *
+ *   zc-bench-tx [-o SAMPLES.csv] [-r REPEATS] [-t SECONDS] [-n BATCH]
+ *               [-s SIZES] [-p udp,tcp] [-m MODES] [-b BPF_DIR]
+ *
+ * Runs as root inside a tools/vm guest.  Wires: UDP to a dummy device
+ * (MTU 65535) and TCP over a zcnic pair to a receiver that discards.
+ * For every repeat, size and protocol it runs every mode once, in an
+ * order that rotates with the repeat, each for SECONDS, with BATCH
+ * requests per submission on a ring set up the same way for every mode:
+ *
+ *   copy            IORING_OP_SEND
+ *   zc              stock IORING_OP_SEND_ZC, a NOTIF per send
+ *   zc_bound        SEND_ZC, one notification per run (bench_bound)
+ *   zc_per_send     SEND_ZC under the per_send policy
+ *   zc_batch        ... batch (64 sends per notification)
+ *   zc_adaptive     ... adaptive
+ *   zc_copy_small   ... copy_small
+ *   msg_zerocopy    send(2) with MSG_ZEROCOPY, error queue drained
+ *
+ * and each io_uring mode again with "_fixed": the same buffer,
+ * registered (6.12's plain SEND takes no registered buffer, so
+ * copy_fixed sends from the registered memory as a plain buffer).
+ *
+ * Prints one line per run and writes them to SAMPLES.csv:
+ *   proto,size,mode,repeat,rps,notifs_per_send
+ * tools/bench-report turns them into medians, ratios and a chart.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <liburing.h>
+
+#include "zc.h"
+#include "zc-bench-tx.skel.h"
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY	60
+#endif
+#ifndef SO_EE_ORIGIN_ZEROCOPY
+#define SO_EE_ORIGIN_ZEROCOPY	5
+#endif
+
+#define MAX_SIZE	65000
+#define TCP_PORT	5401
+
+enum kind { K_COPY, K_ZC, K_MSGZC };
+
+struct mode {
+	const char *name;
+	enum kind kind;
+	const char *policy;	/* NULL: a stock ring */
+	bool fixed;
+};
+
+static const struct mode all_modes[] = {
+	{ "copy", K_COPY, NULL, false },
+	{ "zc", K_ZC, NULL, false },
+	{ "zc_bound", K_ZC, "bench_bound", false },
+	{ "zc_per_send", K_ZC, "per_send", false },
+	{ "zc_batch", K_ZC, "batch", false },
+	{ "zc_adaptive", K_ZC, "adaptive", false },
+	{ "zc_copy_small", K_ZC, "copy_small", false },
+	{ "msg_zerocopy", K_MSGZC, NULL, false },
+	{ "copy_fixed", K_COPY, NULL, true },
+	{ "zc_fixed", K_ZC, NULL, true },
+	{ "zc_bound_fixed", K_ZC, "bench_bound", true },
+	{ "zc_per_send_fixed", K_ZC, "per_send", true },
+	{ "zc_batch_fixed", K_ZC, "batch", true },
+	{ "zc_adaptive_fixed", K_ZC, "adaptive", true },
+	{ "zc_copy_small_fixed", K_ZC, "copy_small", true },
+};
+#define NMODES	(sizeof(all_modes) / sizeof(all_modes[0]))
+
+static struct {
+	const char *out;
+	int repeats;
+	double secs;
+	int batch;
+	int sizes[16], nsizes;
+	bool udp, tcp;
+	bool want[NMODES];
+	const char *bpf_dir;
+} opt = {
+	.repeats = 5, .secs = 0.5, .batch = 32,
+	.sizes = { 600, 1000, 1500, 4000, 8000, 32000, 65000 }, .nsizes = 7,
+	.udp = true, .tcp = true, .bpf_dir = "build/bpf",
+};
+
+static char buf[MAX_SIZE] __attribute__((aligned(4096)));
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "zc-bench-tx: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void run(const char *cmd)
+{
+	if (system(cmd))
+		fprintf(stderr, "zc-bench-tx: '%s' failed\n", cmd), exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* ------------------------------------------------------------- wires */
+
+static int netns_fd(const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path, errno);
+	return fd;
+}
+
+static void setup_wires(void)
+{
+	run("ip netns add bud && ip -n bud link set lo up && "
+	    "ip -n bud link add zcd0 type dummy && "
+	    "ip -n bud addr add 10.8.0.1/24 dev zcd0 && "
+	    "ip -n bud link set zcd0 mtu 65535 up");
+	run("echo 'bta btb 2' > /sys/bus/platform/drivers/zcnic/new_pair && "
+	    "ip netns add btx && ip netns add brx && "
+	    "ip link set bta netns btx && ip link set btb netns brx && "
+	    "ip -n btx addr add 10.8.1.1/24 dev bta && "
+	    "ip -n brx addr add 10.8.1.2/24 dev btb && "
+	    "ip -n btx link set bta mtu 9000 up && "
+	    "ip -n brx link set btb mtu 9000 up");
+}
+
+static void teardown_wires(void)
+{
+	if (system("echo bta > /sys/bus/platform/drivers/zcnic/del_pair; "
+		   "ip netns del btx; ip netns del brx; ip netns del bud"))
+		fprintf(stderr, "zc-bench-tx: teardown incomplete\n");
+}
+
+/* The TCP receiver: a thread in netns brx, on CPU 1, discarding. */
+static void *receiver(void *arg)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(TCP_PORT) };
+	static char sink[1 << 16];
+	int lfd, cfd, one = 1;
+
+	(void)arg;
+	pin(1);
+	if (setns(netns_fd("brx"), CLONE_NEWNET))
+		die("setns brx", errno);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (void *)&sin, sizeof(sin)) || listen(lfd, 16))
+		die("receiver", errno);
+	while ((cfd = accept(lfd, NULL, NULL)) >= 0) {
+		while (recv(cfd, sink, sizeof(sink), 0) > 0)
+			;
+		close(cfd);
+	}
+	return NULL;
+}
+
+/* A socket for @proto, from the sender's side of its wire. */
+static int wire_socket(bool tcp)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	int old = open("/proc/self/ns/net", O_RDONLY), fd, i;
+
+	if (setns(netns_fd(tcp ? "btx" : "bud"), CLONE_NEWNET))
+		die("setns", errno);
+	if (tcp) {
+		dst.sin_port = htons(TCP_PORT);
+		dst.sin_addr.s_addr = htonl(0x0a080102);	/* 10.8.1.2 */
+	} else {
+		dst.sin_port = htons(9);
+		dst.sin_addr.s_addr = htonl(0x0a080002);	/* 10.8.0.2 */
+	}
+	for (i = 0; i < 100; i++) {
+		fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+		if (!connect(fd, (void *)&dst, sizeof(dst)))
+			break;
+		close(fd);
+		usleep(50000);
+	}
+	if (i == 100)
+		die("connect", errno);
+	if (setns(old, CLONE_NEWNET))
+		die("setns back", errno);
+	close(old);
+	return fd;
+}
+
+/* ---------------------------------------------------------------- modes */
+
+struct result {
+	double rps;
+	double notifs_per_send;
+};
+
+static void ring_for(const struct mode *m, struct io_uring *ring)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+	};
+	struct iovec iov = { buf, sizeof(buf) };
+	int err;
+
+	err = io_uring_queue_init_params(512, ring, &p);
+	if (err)
+		die("io_uring_queue_init", -err);
+	if (m->fixed) {
+		err = io_uring_register_buffers(ring, &iov, 1);
+		if (err)
+			die("io_uring_register_buffers", -err);
+	}
+	if (m->policy) {
+		struct zc_send_bounds b = { 0 };
+
+		/* zc_bound: nothing closes but the kernel's widest bounds. */
+		if (!strcmp(m->policy, "bench_bound")) {
+			b.max_sends = 16384;
+			b.max_bytes = 256ULL << 20;
+			b.timeout_ns = 1000000000ULL;
+		} else {
+			b.max_sends = 1024;
+			b.max_bytes = 16ULL << 20;
+			b.timeout_ns = 10000000ULL;
+		}
+		err = zc_register_send_policy(ring, m->policy, &b);
+		if (err)
+			die(m->policy, -err);
+	}
+}
+
+static struct result run_uring(const struct mode *m, int fd, int size)
+{
+	unsigned long long sends = 0, notifs = 0;
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	double t0, t1, end;
+	int i;
+
+	ring_for(m, &ring);
+	t0 = now();
+	end = t0 + opt.secs;
+	do {
+		int done = 0;
+
+		for (i = 0; i < opt.batch; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			if (m->kind == K_COPY)
+				io_uring_prep_send(sqe, fd, buf, size,
+						   MSG_WAITALL);
+			else if (m->fixed)
+				io_uring_prep_send_zc_fixed(sqe, fd, buf, size,
+							    MSG_WAITALL, 0, 0);
+			else
+				io_uring_prep_send_zc(sqe, fd, buf, size,
+						      MSG_WAITALL, 0);
+		}
+		io_uring_submit(&ring);
+		while (done < opt.batch) {
+			if (io_uring_wait_cqe(&ring, &cqe))
+				die("io_uring_wait_cqe", EIO);
+			if (cqe->flags & IORING_CQE_F_NOTIF) {
+				notifs++;
+			} else {
+				if (cqe->res < 0)
+					die(m->name, -cqe->res);
+				done++;
+			}
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		sends += done;
+		t1 = now();
+	} while (t1 < end);
+
+	/* Outstanding NOTIFs come in as the ring closes. */
+	io_uring_queue_exit(&ring);
+	return (struct result){ sends / (t1 - t0),
+				m->kind == K_COPY ? 0 : (double)notifs / sends };
+}
+
+/* Read what the error queue holds; return the notifications. */
+static unsigned long long drain_errqueue(int fd)
+{
+	unsigned long long n = 0;
+	char ctrl[128];
+
+	for (;;) {
+		struct msghdr msg = { .msg_control = ctrl,
+				      .msg_controllen = sizeof(ctrl) };
+		struct cmsghdr *cm;
+
+		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return n;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			struct sock_extended_err *ee = (void *)CMSG_DATA(cm);
+
+			if (ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+				n++;
+		}
+	}
+}
+
+static struct result run_msgzc(int fd, int size)
+{
+	unsigned long long sends = 0, notifs = 0;
+	double t0, t1, end;
+	int one = 1, i;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		die("SO_ZEROCOPY", errno);
+	t0 = now();
+	end = t0 + opt.secs;
+	do {
+		for (i = 0; i < opt.batch; ) {
+			ssize_t r = send(fd, buf, size, MSG_ZEROCOPY);
+
+			if (r < 0 && errno == ENOBUFS) {
+				notifs += drain_errqueue(fd);
+				continue;
+			}
+			if (r < 0)
+				die("send MSG_ZEROCOPY", errno);
+			i++;
+		}
+		sends += opt.batch;
+		notifs += drain_errqueue(fd);
+		t1 = now();
+	} while (t1 < end);
+	return (struct result){ sends / (t1 - t0), (double)notifs / sends };
+}
+
+static struct result run_mode(const struct mode *m, bool tcp, int size)
+{
+	int fd = wire_socket(tcp);
+	struct result r;
+
+	r = m->kind == K_MSGZC ? run_msgzc(fd, size) : run_uring(m, fd, size);
+	close(fd);
+	return r;
+}
+
+/* ------------------------------------------------------------- policies */
+
+static struct bpf_object *attach_policy(const char *file, const char *map)
+{
+	char path[512];
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	struct bpf_map *m;
+
+	snprintf(path, sizeof(path), "%s/%s", opt.bpf_dir, file);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj || bpf_object__load(obj))
+		die(path, errno);
+	m = bpf_object__find_map_by_name(obj, map);
+	if (!m || zc_policy_attach(m, NULL, &link))
+		die(map, errno);
+	return obj;
+}
+
+/* batch closes every 64 sends (its knob), bytes left to the bounds. */
+static void batch_knobs(struct bpf_object *obj)
+{
+	struct { __u32 sends, pad; __u64 bytes; } k = { 64, 0, 0 };
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "knobs");
+	__u32 zero = 0;
+
+	if (!m || bpf_map__update_elem(m, &zero, sizeof(zero), &k, sizeof(k),
+				       0))
+		die("batch knobs", errno);
+}
+
+/* Select the modes named in the comma-separated @list. */
+static void want_modes(const char *list)
+{
+	char have[512], want[64];
+	int i;
+
+	snprintf(have, sizeof(have), ",%s,", list);
+	for (i = 0; i < (int)NMODES; i++) {
+		snprintf(want, sizeof(want), ",%s,", all_modes[i].name);
+		opt.want[i] = strstr(have, want);
+	}
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void parse_list(char *s, int *out, int *n, int max)
+{
+	char *tok;
+
+	*n = 0;
+	while ((tok = strsep(&s, ",")) && *n < max)
+		out[(*n)++] = atoi(tok);
+}
+
+int main(int argc, char **argv)
+{
+	struct zc_bench_tx *skel;
+	struct bpf_link *bound;
+	FILE *out = NULL;
+	pthread_t rx;
+	int c, r, s, i, p;
+	bool any = false;
+
+	while ((c = getopt(argc, argv, "o:r:t:n:s:p:m:b:h")) != -1) {
+		switch (c) {
+		case 'o': opt.out = optarg; break;
+		case 'r': opt.repeats = atoi(optarg); break;
+		case 't': opt.secs = atof(optarg); break;
+		case 'n': opt.batch = atoi(optarg); break;
+		case 's': parse_list(optarg, opt.sizes, &opt.nsizes, 16); break;
+		case 'p':
+			opt.udp = strstr(optarg, "udp");
+			opt.tcp = strstr(optarg, "tcp");
+			break;
+		case 'm':
+			want_modes(optarg);
+			any = true;
+			break;
+		case 'b': opt.bpf_dir = optarg; break;
+		default:
+			fprintf(stderr, "usage: zc-bench-tx [-o FILE] [-r N] [-t S] [-n BATCH] [-s SIZES] [-p udp,tcp] [-m MODES] [-b BPF_DIR]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (!any)
+		for (i = 0; i < (int)NMODES; i++)
+			opt.want[i] = true;
+	if (opt.repeats < 1 || opt.secs <= 0 || opt.batch < 1 ||
+	    opt.batch > 256)
+		die("options", EINVAL);
+
+	memset(buf, 0x5a, sizeof(buf));
+	pin(0);
+	setup_wires();
+	pthread_create(&rx, NULL, receiver, NULL);
+
+	attach_policy("per_send.bpf.o", "per_send");
+	batch_knobs(attach_policy("batch.bpf.o", "batch"));
+	attach_policy("adaptive.bpf.o", "adaptive");
+	attach_policy("copy_small.bpf.o", "copy_small");
+	skel = zc_bench_tx__open_and_load();
+	if (!skel || zc_policy_attach(skel->maps.bench_bound, NULL, &bound))
+		die("bench_bound", errno);
+
+	if (opt.out) {
+		out = fopen(opt.out, "w");
+		if (!out)
+			die(opt.out, errno);
+		fprintf(out, "proto,size,mode,repeat,rps,notifs_per_send\n");
+	}
+	for (r = 0; r < opt.repeats; r++) {
+		for (s = 0; s < opt.nsizes; s++) {
+			for (p = 0; p < 2; p++) {
+				bool tcp = p;
+
+				if ((tcp && !opt.tcp) || (!tcp && !opt.udp))
+					continue;
+				/* Interleave: every mode once, the order
+				 * rotating from repeat to repeat.
+				 */
+				for (i = 0; i < (int)NMODES; i++) {
+					int k = (i + r * 3) % NMODES;
+					const struct mode *m = &all_modes[k];
+					struct result res;
+
+					if (!opt.want[k])
+						continue;
+					res = run_mode(m, tcp, opt.sizes[s]);
+					printf("%s %6d %-20s r%d %12.0f rps %.4f notifs/send\n",
+					       tcp ? "tcp" : "udp", opt.sizes[s],
+					       m->name, r, res.rps,
+					       res.notifs_per_send);
+					fflush(stdout);
+					if (out)
+						fprintf(out, "%s,%d,%s,%d,%.0f,%.5f\n",
+							tcp ? "tcp" : "udp",
+							opt.sizes[s], m->name, r,
+							res.rps,
+							res.notifs_per_send);
+				}
+			}
+		}
+	}
+	if (out)
+		fclose(out);
+	teardown_wires();
+	return 0;
+}
