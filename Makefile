@@ -48,12 +48,13 @@ ZC_VMLINUX_H := $(BUILD)/vmlinux.h
 
 .PHONY: help deps kernel kernel-debug kernel-prepare kernel-save \
 	kernel-sync-check kernel-series checkpatch headers libbpf bpftool \
-	bpf-progs lib selftests tools vm demo check check-full clean distclean
+	bpf-progs lib selftests tools vm demo check check-full bench-tx clean distclean
 
 help:
 	@echo "make demo          boot our kernel and show its zero-copy paths"
 	@echo "make check         build everything and run all selftests on the debug kernel"
 	@echo "make check-full    the selftests plus bulk checks on the stock kernel"
+	@echo "make bench-tx      send throughput of every mode: build/bench/tx.csv"
 	@echo "make deps          install what a fresh Debian 12 machine needs"
 	@echo "make kernel [DEBUG=1]   build the (debug) kernel; kernel-debug is DEBUG=1"
 	@echo "make kernel-save   save edits made in build/linux into kernel/"
@@ -157,6 +158,12 @@ check:
 
 check-full:
 	@$(ROOT)/tools/phases check-full
+
+# Send throughput of every mode, side by side, on the stock-config kernel:
+# build/bench/tx.csv (proto,size,mode,rps), tx.svg and a ratio table.
+# BENCH_TX_ARGS passes options to zc-bench-tx (zc-bench-tx(1)).
+bench-tx:
+	@$(ROOT)/tools/phases bench-tx
 
 clean:
 	rm -rf $(BUILD)/bpf $(BUILD)/lib $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(ZC_VMLINUX_H)
