@@ -145,6 +145,17 @@ static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 			!!(info->flags & ZC_SEND_F_FIXED_FILE);
 }
 
+/* Is there a program for @decision?  If not, its context is not built. */
+static bool io_zc_wants(struct io_zc_ring *zr, u32 decision)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = zc_send_wants(rcu_dereference(zr->policy), decision);
+	rcu_read_unlock();
+	return ret;
+}
+
 static int io_zc_decide(struct io_zc_ring *zr, struct zc_send_ctx *c)
 {
 	int v;
@@ -162,8 +173,14 @@ static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
 	struct io_zc_ring *zr = zn->zr;
 	struct zc_send_ctx c;
 	u32 n = READ_ONCE(zn->nr_sends);
-	u64 now = ktime_get_ns();
+	u64 now;
 
+	atomic64_inc(&zr->nr_closed);
+	atomic64_add(n, &zr->nr_closed_sends);
+	if (!io_zc_wants(zr, ZC_SEND_EVENT_CLOSED))
+		return;
+
+	now = ktime_get_ns();
 	io_zc_ctx_init(&c, zr, ZC_SEND_EVENT_CLOSED);
 	io_zc_ctx_notif(&c, zn, NULL);
 	c.owner_pid = zn->owner_pid;
@@ -171,9 +188,6 @@ static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
 	c.cause = cause;
 	if (n)
 		c.mean_age_ns = now - div_u64(READ_ONCE(zn->submit_ns_sum), n);
-
-	atomic64_inc(&zr->nr_closed);
-	atomic64_add(n, &zr->nr_closed_sends);
 
 	rcu_read_lock();
 	zc_send_closed(rcu_dereference(zr->policy), &c);
@@ -291,7 +305,10 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 	if (info->flags & ZC_SEND_F_REPORT_USAGE)
 		nd->zc_report = true;
 	atomic64_add(info->len, &zn->bytes);
-	WRITE_ONCE(zn->submit_ns_sum, zn->submit_ns_sum + ktime_get_ns());
+	/* For the mean age a closed() program is told about. */
+	if (io_zc_wants(zn->zr, ZC_SEND_EVENT_CLOSED))
+		WRITE_ONCE(zn->submit_ns_sum,
+			   zn->submit_ns_sum + ktime_get_ns());
 	WRITE_ONCE(zn->last_fd, info->fd);
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
 	info->seq = (u16)zn->zr->next_seq++;
@@ -424,7 +441,9 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
 		return -EBUSY;
 
-	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info)) {
+	/* Without a join program the stock answer is a new notification. */
+	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info) &&
+	    io_zc_wants(zr, ZC_SEND_DECIDE_JOIN)) {
 		io_zc_ctx_init(&c, zr, ZC_SEND_DECIDE_JOIN);
 		io_zc_ctx_send(&c, info);
 		io_zc_ctx_notif(&c, zn, info);
@@ -469,12 +488,14 @@ bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 
 	if (info->decided)
 		return info->copy;
+	info->decided = 1;
+	if (!io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE))
+		return false;
 	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_MODE);
 	io_zc_ctx_send(&c, info);
 	io_zc_ctx_notif(&c, zn, info);
 	zc_send_ctx_fill_sock(&c, sock->sk);
 	info->copy = io_zc_decide(zn->zr, &c) == ZC_SEND_COPY;
-	info->decided = 1;
 	return info->copy;
 }
 
@@ -492,18 +513,20 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 {
 	struct io_zc_notif *zn = io_zc_of(notif);
 	struct zc_send_ctx c;
-	int v;
+	int v = ZC_SEND_FLUSH;
 
 	if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
 		atomic64_add(ret, &zn->bytes);
 
-	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
-	io_zc_ctx_send(&c, info);
-	io_zc_ctx_notif(&c, zn, info);
-	zc_send_ctx_fill_sock(&c, sock->sk);
-	c.result = ret;
-	c.zerocopy = !info->copy;
-	v = io_zc_decide(zn->zr, &c);
+	if (io_zc_wants(zn->zr, ZC_SEND_DECIDE_FLUSH)) {
+		io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
+		io_zc_ctx_send(&c, info);
+		io_zc_ctx_notif(&c, zn, info);
+		zc_send_ctx_fill_sock(&c, sock->sk);
+		c.result = ret;
+		c.zerocopy = !info->copy;
+		v = io_zc_decide(zn->zr, &c);
+	}
 
 	if (io_zc_full(zn))
 		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT);

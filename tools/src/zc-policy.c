@@ -13,6 +13,7 @@
  * See zc-policy(8).
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,12 @@ static bool is_ops(const struct bpf_map *map)
 	return bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS;
 }
 
-/* Pin the object's other maps as DIR/OPS.MAP, for stats and knobs. */
-static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops)
+/*
+ * Pin the object's other maps as DIR/OPS.MAP, for stats and knobs;
+ * @replace: over the pins of the program they replace.
+ */
+static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops,
+		    bool replace)
 {
 	struct bpf_map *map;
 	char path[512];
@@ -100,6 +105,8 @@ static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops)
 		if (is_ops(map) || strchr(name, '.'))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s.%s", dir, ops, name);
+		if (replace && unlink(path) && errno != ENOENT)
+			return fail(path, -errno);
 		err = bpf_map__pin(map, path);
 		if (err)
 			return fail(path, err);
@@ -132,7 +139,7 @@ static int cmd_register(const char *path, const char *dir)
 		}
 		printf("registered %s, link pinned at %s\n",
 		       bpf_map__name(map), pin);
-		if (pin_maps(obj, dir, bpf_map__name(map))) {
+		if (pin_maps(obj, dir, bpf_map__name(map), false)) {
 			bpf_object__close(obj);
 			return 1;
 		}
@@ -153,6 +160,7 @@ static int cmd_replace(const char *link, const char *path, const char *want)
 {
 	struct bpf_object *obj = load(path);
 	struct bpf_map *map, *ops = NULL;
+	char dir[512];
 	int err;
 
 	if (!obj)
@@ -176,11 +184,16 @@ static int cmd_replace(const char *link, const char *path, const char *want)
 		return 1;
 	}
 	err = zc_policy_replace_pinned(link, ops);
-	bpf_object__close(obj);
-	if (err)
+	if (err) {
+		bpf_object__close(obj);
 		return fail(link, err);
+	}
 	printf("replaced %s by %s from %s\n", link, bpf_map__name(ops), path);
-	return 0;
+	/* Its stats and knobs now are the new program's. */
+	snprintf(dir, sizeof(dir), "%s", link);
+	err = pin_maps(obj, dirname(dir), bpf_map__name(ops), true);
+	bpf_object__close(obj);
+	return err;
 }
 
 static int cmd_stats(const char *path)

@@ -68,11 +68,17 @@ struct zc_send_ops {
 extern struct zc_policy_type zc_send_policies;
 
 #ifdef CONFIG_ZC_POLICY
+bool zc_send_wants(struct zc_policy_slot *slot, u32 decision);
 int zc_send_decide(struct zc_policy_slot *slot, struct zc_send_ctx *ctx,
 		   atomic_t *faults);
 void zc_send_closed(struct zc_policy_slot *slot, struct zc_send_ctx *ctx);
 void zc_send_ctx_fill_sock(struct zc_send_ctx *ctx, struct sock *sk);
 #else
+static inline bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
+{
+	return false;
+}
+
 static inline int zc_send_decide(struct zc_policy_slot *slot,
 				 struct zc_send_ctx *ctx, atomic_t *faults)
 {
