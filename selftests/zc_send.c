@@ -915,4 +915,66 @@ TEST_F(zc, bpftool_register_and_choose)
 	EXPECT_STREQ("batch (unregistered)", val);
 }
 
+/* Send @n sends from sequence number @first: how many NOTIFs cover them? */
+static int send_and_cover(struct io_uring *ring, int fd, void *buf,
+			  unsigned int first, unsigned int n)
+{
+	struct io_uring_cqe c[256];
+	struct split s;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (queue_send(ring, fd, buf, SEND_LEN, first + i, 0, 0, false))
+			return -1;
+	if (io_uring_submit(ring) != (int)n)
+		return -1;
+	split_cqes(c, reap(ring, c, n + n, 2000), &s);
+	if (s.firsts != (int)n)
+		return -1;
+	return check_cover(&s, first, n);
+}
+
+/*
+ * zc-policy registers a policy with its maps pinned beside its link,
+ * replaces it live from a pinned link (bpftool has no "link update"),
+ * re-pinning the maps, and unregisters it.
+ */
+TEST_F(zc, zc_policy_tool_pinned)
+{
+	char tool[300], bpftool[300], obj[300], val[128];
+	const char *dir = "/sys/fs/bpf/zc_tool";
+
+	build_file("tools/bin/zc-policy", tool, sizeof(tool));
+	build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
+	build_file("bpf/batch.bpf.o", obj, sizeof(obj));
+	ASSERT_EQ(0, zc_sh("%s register %s %s >/dev/null", tool, obj, dir));
+	ASSERT_EQ(0, zc_sh("test -e %s/batch && test -e %s/batch_stats && "
+			   "test -e %s/batch_knobs", dir, dir, dir));
+	/* 8 sends per notification, set through the pinned knobs map */
+	ASSERT_EQ(0, zc_sh("%s map update pinned %s/batch_knobs key 0 0 0 0 "
+			   "value 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", bpftool, dir));
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "batch", &slow));
+	EXPECT_EQ(4, send_and_cover(&self->ring, self->fd, self->buf, 0, 32));
+
+	/* A fresh batch has the default knobs, 32 sends, and its own stats. */
+	ASSERT_EQ(0, zc_sh("%s replace %s/batch %s >/dev/null", tool, dir, obj));
+	EXPECT_EQ(2, send_and_cover(&self->ring, self->fd, self->buf, 32, 64));
+	EXPECT_EQ(0, zc_sh("%s stats %s/batch_stats | grep -qx 'notifications 2'",
+			   tool, dir));
+	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	EXPECT_STREQ("batch", val);
+
+	/* Not a link, and not there: refused with the reason. */
+	EXPECT_NE(0, zc_sh("%s replace %s/batch_stats %s 2>/dev/null",
+			   tool, dir, obj));
+	EXPECT_NE(0, zc_sh("%s replace %s/nothing %s 2>/dev/null",
+			   tool, dir, obj));
+
+	ASSERT_EQ(0, zc_sh("%s unregister %s/batch >/dev/null", tool, dir));
+	EXPECT_NE(0, zc_sh("test -e %s/batch", dir));
+	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	EXPECT_STREQ("batch (unregistered)", val);
+	zc_sh("rm -rf %s", dir);
+}
+
 TEST_HARNESS_MAIN

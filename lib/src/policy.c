@@ -44,18 +44,21 @@ int zc_policy_replace(struct bpf_link *link, struct bpf_map *ops)
 	return bpf_link__update_map(link, ops);
 }
 
-/* bpftool 7.5 has no "link update": this is it, for pinned links. */
+/*
+ * bpftool 7.5 has no "link update": this is it, for pinned links.  Through
+ * a bpf_link, so that libbpf first writes the map's value to the kernel
+ * (a struct_ops map is not ready to be linked before that).
+ */
 int zc_policy_replace_pinned(const char *pin_path, struct bpf_map *ops)
 {
-	LIBBPF_OPTS(bpf_link_update_opts, opts);
-	int fd, err;
+	struct bpf_link *link = bpf_link__open(pin_path);
+	int err;
 
-	fd = bpf_obj_get(pin_path);
-	if (fd < 0)
+	if (!link)
 		return -errno;
-	err = bpf_link_update(fd, bpf_map__fd(ops), &opts);
-	err = err ? -errno : 0;
-	close(fd);
+	err = bpf_link__update_map(link, ops);
+	/* Closes our fd only: the pin keeps the link. */
+	bpf_link__destroy(link);
 	return err;
 }
 

@@ -89,7 +89,8 @@ static bool is_ops(const struct bpf_map *map)
 }
 
 /*
- * Pin the object's other maps as DIR/OPS.MAP, for stats and knobs;
+ * Pin the object's other maps as DIR/OPS_MAP, for stats and knobs (bpffs
+ * refuses dots in names: it keeps them for its own files);
  * @replace: over the pins of the program they replace.
  */
 static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops,
@@ -104,7 +105,7 @@ static int pin_maps(struct bpf_object *obj, const char *dir, const char *ops,
 
 		if (is_ops(map) || strchr(name, '.'))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s.%s", dir, ops, name);
+		snprintf(path, sizeof(path), "%s/%s_%s", dir, ops, name);
 		if (replace && unlink(path) && errno != ENOENT)
 			return fail(path, -errno);
 		err = bpf_map__pin(map, path);

@@ -390,7 +390,8 @@ static uint64_t send_uring(int fd, struct zc_run *r, struct pattern *pat,
 	if (r->interval > 0)
 		report(r, t0, now());
 	printf("%" PRIu64 " sends, %" PRIu64 " notifications (%.4f per send), "
-	       "%" PRIu64 " of them with copied sends\n", r->sends, r->notifs,
+	       "%" PRIu64 " of them flagged IORING_NOTIF_USAGE_ZC_COPIED\n",
+	       r->sends, r->notifs,
 	       r->sends ? (double)r->notifs / r->sends : 0.0, r->copied);
 	zc_tracker_free(t);
 	io_uring_queue_exit(&ring);
