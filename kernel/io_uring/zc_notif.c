@@ -138,7 +138,7 @@ static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 {
 	c->open_sends = READ_ONCE(zn->nr_sends);
 	c->open_bytes = atomic64_read(&zn->bytes);
-	c->open_age_ns = ktime_to_ns(ktime_sub(ktime_get(), zn->opened));
+	c->open_since_ns = ktime_to_ns(zn->opened);
 	if (info)
 		c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
 			READ_ONCE(zn->last_fd_fixed) ==
@@ -146,7 +146,7 @@ static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 }
 
 /* Is there a program for @decision?  If not, its context is not built. */
-static bool io_zc_wants(struct io_zc_ring *zr, u32 decision)
+static inline bool io_zc_wants(struct io_zc_ring *zr, u32 decision)
 {
 	bool ret;
 
@@ -228,7 +228,9 @@ static ktime_t io_zc_deadline(struct io_zc_notif *zn)
  */
 static void io_zc_arm(struct io_zc_notif *zn)
 {
+	/* Plain reads first: a locked op on every send is not free. */
 	if (!test_bit(IO_ZC_CLOSED, &zn->state) &&
+	    !test_bit(IO_ZC_ARMED, &zn->state) &&
 	    !test_and_set_bit(IO_ZC_ARMED, &zn->state))
 		hrtimer_start(&zn->timer, io_zc_deadline(zn),
 			      HRTIMER_MODE_ABS_SOFT);

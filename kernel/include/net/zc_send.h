@@ -32,7 +32,10 @@ struct zc_send_ctx {
 	/* The open notification (join), or the send's own (mode, flush). */
 	u32 open_sends;		/* sends in it; 0 when none is open */
 	u64 open_bytes;
-	u64 open_age_ns;
+	u64 open_since_ns;	/* when it opened, CLOCK_MONOTONIC: the age is
+				 * bpf_ktime_get_ns() - open_since_ns, read
+				 * only by programs that want it
+				 */
 	u32 open_same_fd;	/* its last send went to this fd */
 
 	/* The kernel's bounds for one notification. */
@@ -68,7 +71,38 @@ struct zc_send_ops {
 extern struct zc_policy_type zc_send_policies;
 
 #ifdef CONFIG_ZC_POLICY
-bool zc_send_wants(struct zc_policy_slot *slot, u32 decision);
+/* The program of @ops for @decision, or NULL. */
+static inline void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
+{
+	if (!ops)
+		return NULL;
+	switch (decision) {
+	case ZC_SEND_DECIDE_JOIN:
+		return ops->join;
+	case ZC_SEND_DECIDE_MODE:
+		return ops->mode;
+	case ZC_SEND_DECIDE_FLUSH:
+		return ops->flush;
+	case ZC_SEND_EVENT_CLOSED:
+		return ops->closed;
+	}
+	return NULL;
+}
+
+/**
+ * zc_send_wants() - does the policy held by @slot decide @decision?
+ * @slot: the policy, or NULL
+ * @decision: ZC_SEND_DECIDE_* or ZC_SEND_EVENT_CLOSED
+ *
+ * So that users fill a context only for a program that reads it: inline,
+ * as it runs for every send.  Under rcu_read_lock().  The answer can be
+ * stale by the time it is used; zc_send_decide() copes.
+ */
+static inline bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
+{
+	return zc_send_op(zc_policy_ops(slot), decision);
+}
+
 int zc_send_decide(struct zc_policy_slot *slot, struct zc_send_ctx *ctx,
 		   atomic_t *faults);
 void zc_send_closed(struct zc_policy_slot *slot, struct zc_send_ctx *ctx);

@@ -28,45 +28,6 @@ static bool zc_send_verdict_ok(u32 decision, int v)
 	return decision == ZC_SEND_DECIDE_FLUSH && v >= ZC_SEND_KEEP_NS_MIN;
 }
 
-/* The program of @ops for @decision, or NULL. */
-static void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
-{
-	if (!ops)
-		return NULL;
-	switch (decision) {
-	case ZC_SEND_DECIDE_JOIN:
-		return ops->join;
-	case ZC_SEND_DECIDE_MODE:
-		return ops->mode;
-	case ZC_SEND_DECIDE_FLUSH:
-		return ops->flush;
-	case ZC_SEND_EVENT_CLOSED:
-		return ops->closed;
-	}
-	return NULL;
-}
-
-/**
- * zc_send_wants() - does the policy held by @slot decide @decision?
- * @slot: the policy, or NULL
- * @decision: ZC_SEND_DECIDE_* or ZC_SEND_EVENT_CLOSED
- *
- * So that users fill a context only for a program that reads it.  The
- * answer can be stale by the time it is used; zc_send_decide() copes.
- */
-bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
-{
-	bool ret;
-
-	if (!slot)
-		return false;
-	rcu_read_lock();
-	ret = zc_send_op(zc_policy_ops(slot), decision);
-	rcu_read_unlock();
-	return ret;
-}
-EXPORT_SYMBOL_GPL(zc_send_wants);
-
 /**
  * zc_send_decide() - ask the policy held by @slot for the decision in @ctx
  * @slot: the policy the user chose, or NULL for stock behaviour
