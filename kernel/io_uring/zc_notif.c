@@ -39,7 +39,7 @@
 
 #define IO_ZC_DEF_SENDS		64
 #define IO_ZC_MAX_SENDS		16384
-#define IO_ZC_DEF_BYTES		(1ULL << 20)
+#define IO_ZC_DEF_BYTES		BIT_ULL(20)
 #define IO_ZC_MAX_BYTES		(256ULL << 20)
 #define IO_ZC_DEF_TIMEOUT	NSEC_PER_MSEC
 #define IO_ZC_MIN_TIMEOUT	NSEC_PER_USEC
@@ -289,6 +289,7 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
 		return false;
 	}
+	/* Pairs with the closer's test_and_set_bit(), a full barrier. */
 	smp_mb__after_atomic();
 	if (test_bit(IO_ZC_CLOSED, &zn->state)) {
 		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 #ifndef IOU_ZC_NOTIF_H
 #define IOU_ZC_NOTIF_H
 
