@@ -213,18 +213,6 @@ FIXTURE_TEARDOWN(zc)
 	close(self->allowed_fd);
 }
 
-/* A file next to the build's selftests, from this binary's path. */
-static const char *build_file(const char *rel, char *buf, size_t size)
-{
-	char exe[256];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	exe[n > 0 ? n : 0] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(buf, size, "%s/../%s", exe, rel);
-	return buf;
-}
-
 static void attach(struct __test_metadata *_metadata,
 		   FIXTURE_DATA(zc) *self, struct bpf_map *ops)
 {
@@ -887,8 +875,8 @@ TEST_F(zc, bpftool_register_and_choose)
 	struct split s;
 	int i;
 
-	build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
-	build_file("bpf/batch.bpf.o", obj, sizeof(obj));
+	zc_build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
+	zc_build_file("bpf/batch.bpf.o", obj, sizeof(obj));
 	snprintf(cmd, sizeof(cmd),
 		 "%s struct_ops register %s /sys/fs/bpf/zc_t >/dev/null",
 		 bpftool, obj);
@@ -948,9 +936,9 @@ TEST_F(zc, zc_policy_tool_pinned)
 	char tool[300], bpftool[300], obj[300], val[128];
 	const char *dir = "/sys/fs/bpf/zc_tool";
 
-	build_file("tools/bin/zc-policy", tool, sizeof(tool));
-	build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
-	build_file("bpf/batch.bpf.o", obj, sizeof(obj));
+	zc_build_file("tools/bin/zc-policy", tool, sizeof(tool));
+	zc_build_file("tools/bpftool/bpftool", bpftool, sizeof(bpftool));
+	zc_build_file("bpf/batch.bpf.o", obj, sizeof(obj));
 	ASSERT_EQ(0, zc_sh("%s register %s %s >/dev/null", tool, obj, dir));
 	ASSERT_EQ(0, zc_sh("test -e %s/batch && test -e %s/batch_stats && "
 			   "test -e %s/batch_knobs", dir, dir, dir));

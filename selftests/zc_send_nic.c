@@ -69,23 +69,12 @@ struct policy {
 	struct bpf_link *link;
 };
 
-static const char *build_file(const char *rel, char *buf, size_t size)
-{
-	char exe[256];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	exe[n > 0 ? n : 0] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(buf, size, "%s/../%s", exe, rel);
-	return buf;
-}
-
 static int policy_load(struct policy *p, const char *obj, const char *map)
 {
 	char path[300];
 	struct bpf_map *m;
 
-	p->obj = bpf_object__open_file(build_file(obj, path, sizeof(path)),
+	p->obj = bpf_object__open_file(zc_build_file(obj, path, sizeof(path)),
 				       NULL);
 	if (!p->obj)
 		return -errno;

@@ -185,4 +185,17 @@ static inline void zc_pair_netns_del(struct zc_pair *p)
 	      p->nsa, p->nsb);
 }
 
+/* @rel under the build directory, found from this binary's path. */
+static inline const char *zc_build_file(const char *rel, char *buf,
+					size_t size)
+{
+	char exe[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(buf, size, "%s/../%s", exe, rel);
+	return buf;
+}
+
 #endif /* ZC_NET_H */
