@@ -234,8 +234,12 @@ struct result {
 
 static void ring_for(const struct mode *m, struct io_uring *ring)
 {
+	/* SUBMIT_ALL: a send refused at submission (-EBUSY) must not
+	 * leave the rest of its batch in the SQ, unsubmitted.
+	 */
 	struct io_uring_params p = {
-		.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+		.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER |
+			 IORING_SETUP_SUBMIT_ALL,
 	};
 	struct iovec iov = { buf, sizeof(buf) };
 	int err;
@@ -296,7 +300,8 @@ static struct result run_uring(const struct mode *m, int fd, int size)
 				io_uring_prep_send_zc(sqe, fd, buf, size,
 						      MSG_WAITALL, 0);
 		}
-		io_uring_submit(&ring);
+		if (io_uring_submit(&ring) != want)
+			die("io_uring_submit", EIO);
 		while (done < want) {
 			if (io_uring_wait_cqe(&ring, &cqe))
 				die("io_uring_wait_cqe", EIO);
