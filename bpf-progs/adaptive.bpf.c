@@ -35,19 +35,12 @@ int BPF_PROG(adaptive_join, const struct zc_send_ctx *zc)
 	return ZC_SEND_JOIN;
 }
 
-SEC("struct_ops/adaptive_mode")
-int BPF_PROG(adaptive_mode, const struct zc_send_ctx *zc)
-{
-	return ZC_SEND_ZEROCOPY;
-}
-
 SEC("struct_ops/adaptive_flush")
 int BPF_PROG(adaptive_flush, const struct zc_send_ctx *zc)
 {
 	struct adaptive_knobs *k = zc_knobs(knobs);
 	__u64 keep = k && k->keep_ns ? k->keep_ns : 50000;
 
-	zc_count_mode(zc);
 	if (!zc->unsent)
 		return ZC_SEND_FLUSH;
 	if (keep < ZC_SEND_KEEP_NS_MIN)
@@ -66,7 +59,6 @@ void BPF_PROG(adaptive_closed, const struct zc_send_ctx *zc)
 SEC(".struct_ops.link")
 struct zc_send_ops adaptive = {
 	.join	= (void *)adaptive_join,
-	.mode	= (void *)adaptive_mode,
 	.flush	= (void *)adaptive_flush,
 	.closed	= (void *)adaptive_closed,
 	.name	= "adaptive",

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * batch: one notification for every N sends or B bytes, whichever comes
- * first.  Sends join the open notification until it holds N sends or B
- * bytes; the send that fills it closes it.  The kernel's own bounds (and
- * its timeout) still apply on top.
+ * first, B judged by the size of the send that opens it (a sendmsg, whose
+ * size is unknown then, counts N).  The send that fills it closes it.
+ * The kernel's own bounds (and its timeout) still apply on top.
  *
  * Knobs, map "knobs" (one entry): sends (default 32), bytes (default
  * 1 MiB).  For example, 64 sends:
@@ -37,36 +37,22 @@ static __always_inline void batch_limits(__u32 *sends, __u64 *bytes)
 	*bytes = k && k->bytes ? k->bytes : 1 << 20;
 }
 
+/*
+ * A new notification holds N sends, or as many of this send's size as fit
+ * in B bytes: the kernel joins them without asking, and closes it as the
+ * last joins.  So join runs once per notification, and there is no flush.
+ */
 SEC("struct_ops/batch_join")
 int BPF_PROG(batch_join, const struct zc_send_ctx *zc)
 {
 	__u32 sends;
-	__u64 bytes;
+	__u64 bytes, n;
 
 	batch_limits(&sends, &bytes);
-	if (zc->open_sends && zc->open_sends < sends &&
-	    zc->open_bytes + zc->len <= bytes)
-		return ZC_SEND_JOIN;
-	return ZC_SEND_NEW;
-}
-
-SEC("struct_ops/batch_mode")
-int BPF_PROG(batch_mode, const struct zc_send_ctx *zc)
-{
-	return ZC_SEND_ZEROCOPY;
-}
-
-SEC("struct_ops/batch_flush")
-int BPF_PROG(batch_flush, const struct zc_send_ctx *zc)
-{
-	__u32 sends;
-	__u64 bytes;
-
-	zc_count_mode(zc);
-	batch_limits(&sends, &bytes);
-	if (zc->open_sends >= sends || zc->open_bytes >= bytes)
-		return ZC_SEND_FLUSH;
-	return ZC_SEND_KEEP;
+	n = sends;
+	if (zc->len && bytes / zc->len < n)
+		n = bytes / zc->len;
+	return zc_hold(n);
 }
 
 SEC("struct_ops/batch_closed")
@@ -78,8 +64,6 @@ void BPF_PROG(batch_closed, const struct zc_send_ctx *zc)
 SEC(".struct_ops.link")
 struct zc_send_ops batch = {
 	.join	= (void *)batch_join,
-	.mode	= (void *)batch_mode,
-	.flush	= (void *)batch_flush,
 	.closed	= (void *)batch_closed,
 	.name	= "batch",
 };

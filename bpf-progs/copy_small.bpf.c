@@ -43,10 +43,11 @@ static __always_inline struct copy_small_knobs cs_knobs(void)
 	return v;
 }
 
+/* Each notification holds "sends" sends: join runs once per notification. */
 SEC("struct_ops/copy_small_join")
 int BPF_PROG(copy_small_join, const struct zc_send_ctx *zc)
 {
-	return zc->open_sends < cs_knobs().sends ? ZC_SEND_JOIN : ZC_SEND_NEW;
+	return zc_hold(cs_knobs().sends);
 }
 
 SEC("struct_ops/copy_small_mode")
@@ -55,15 +56,6 @@ int BPF_PROG(copy_small_mode, const struct zc_send_ctx *zc)
 	if (zc->len && zc->len < cs_knobs().threshold)
 		return ZC_SEND_COPY;
 	return ZC_SEND_ZEROCOPY;
-}
-
-SEC("struct_ops/copy_small_flush")
-int BPF_PROG(copy_small_flush, const struct zc_send_ctx *zc)
-{
-	zc_count_mode(zc);
-	if (zc->open_sends >= cs_knobs().sends)
-		return ZC_SEND_FLUSH;
-	return ZC_SEND_KEEP;
 }
 
 SEC("struct_ops/copy_small_closed")
@@ -76,7 +68,6 @@ SEC(".struct_ops.link")
 struct zc_send_ops copy_small = {
 	.join	= (void *)copy_small_join,
 	.mode	= (void *)copy_small_mode,
-	.flush	= (void *)copy_small_flush,
 	.closed	= (void *)copy_small_closed,
 	.name	= "copy_small",
 };

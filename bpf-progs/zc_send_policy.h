@@ -56,7 +56,7 @@ static __always_inline __u32 zc_age_bucket(__u64 ns)
 	return b;
 }
 
-/* Count a closed notification: call from the policy's closed(). */
+/* Count a closed notification and its sends' modes: call from closed(). */
 static __always_inline void zc_count_closed(const struct zc_send_ctx *ctx)
 {
 	struct zc_send_stats *st = zc_stats();
@@ -67,6 +67,8 @@ static __always_inline void zc_count_closed(const struct zc_send_ctx *ctx)
 		return;
 	st->notifs++;
 	st->sends += ctx->open_sends;
+	st->copy_sends += ctx->copy_sends;
+	st->zc_sends += ctx->open_sends - ctx->copy_sends;
 	if (cause < ZC_CLOSE_CAUSES)
 		st->causes[cause]++;
 	b = zc_age_bucket(ctx->mean_age_ns);
@@ -74,17 +76,15 @@ static __always_inline void zc_count_closed(const struct zc_send_ctx *ctx)
 		st->age_us[b] += ctx->open_sends;
 }
 
-/* Count a send's mode: call from flush(), which sees what it became. */
-static __always_inline void zc_count_mode(const struct zc_send_ctx *ctx)
+/*
+ * join's verdict for a new notification that holds @n sends: the kernel
+ * asks no more until it has them.  Fewer than 2 is a notification per send.
+ */
+static __always_inline int zc_hold(__u64 n)
 {
-	struct zc_send_stats *st = zc_stats();
-
-	if (!st)
-		return;
-	if (ctx->zerocopy)
-		st->zc_sends++;
-	else
-		st->copy_sends++;
+	if (n < ZC_SEND_HOLD_MIN)
+		return ZC_SEND_NEW;
+	return n > ZC_SEND_HOLD_MAX ? ZC_SEND_HOLD_MAX : (int)n;
 }
 
 /* The first entry of a one-entry array map of knobs, or NULL. */

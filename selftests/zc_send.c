@@ -403,10 +403,56 @@ TEST_F(zc, garbage_verdicts_are_faults)
 	ASSERT_EQ(6, io_uring_submit(&self->ring));
 	split_cqes(c, reap(&self->ring, c, 12, 2000), &s);
 	ASSERT_EQ(6, s.firsts);
-	/* Stock: each send its own NOTIF, so join was never asked. */
+	/* Stock: each send its own NOTIF, after join (asked with nothing
+	 * open), mode and flush each faulted.
+	 */
 	ASSERT_EQ(6, check_cover(&s, 0, 6));
 	fdinfo(self->ring.ring_fd, "ZcSendFaults", val, sizeof(val));
-	EXPECT_STREQ("12", val);
+	EXPECT_STREQ("18", val);
+}
+
+/*
+ * join's verdict n opens a notification that holds n sends: join is
+ * asked once per notification, flush never, and the n-th send closes it.
+ * A verdict over the bound is clamped to max_sends.
+ */
+TEST_F(zc, hold_asks_once_per_notification)
+{
+	struct zc_send_bounds b = slow;
+	struct io_uring_cqe c[64];
+	struct split s;
+	int i;
+
+	attach(_metadata, self, self->skel->maps.hold);
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_hold", &slow));
+	for (i = 0; i < 12; i++)
+		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, 100 + i, 0, 0, false));
+	ASSERT_EQ(12, io_uring_submit(&self->ring));
+	split_cqes(c, reap(&self->ring, c, 24, 2000), &s);
+	ASSERT_EQ(12, s.firsts);
+	ASSERT_EQ(3, check_cover(&s, 0, 12));
+	for (i = 0; i < s.notifs; i++)
+		EXPECT_EQ(4, zc_notif_count(&s.notif[i]));
+	EXPECT_EQ(3, self->skel->bss->joins);
+	EXPECT_EQ(0, self->skel->bss->flushes);
+	EXPECT_EQ(12, self->skel->bss->closed_sends);
+	EXPECT_EQ(ZC_SEND_CLOSE_FLUSH, self->skel->bss->last_cause);
+
+	/* 1000 sends asked for, 6 allowed: 2 NOTIFs of 6. */
+	self->skel->bss->joins = 0;
+	self->skel->data->hold_n = 1000;
+	b.max_sends = 6;
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_hold", &b));
+	for (i = 0; i < 12; i++)
+		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, 200 + i, 0, 0, false));
+	ASSERT_EQ(12, io_uring_submit(&self->ring));
+	split_cqes(c, reap(&self->ring, c, 24, 2000), &s);
+	ASSERT_EQ(12, s.firsts);
+	ASSERT_EQ(2, check_cover(&s, 12, 12));
+	EXPECT_EQ(2, self->skel->bss->joins);
+	EXPECT_EQ(0, self->skel->bss->flushes);
 }
 
 /*

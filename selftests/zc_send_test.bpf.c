@@ -8,6 +8,8 @@
  *              fault and the kernel decides stock behaviour instead.
  * join_all:    joins every send, closes when "flush_every" sends are in
  *              (bss), counts its calls.
+ * hold:        opens notifications that hold "hold_n" sends (bss), so
+ *              join runs once per notification; counts its calls.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +20,7 @@ char _license[] SEC("license") = "GPL";
 
 __u64 joins, modes, flushes, closes, closed_sends;
 __u32 flush_every = 4;
+__s32 hold_n = 4;
 __u32 last_cause;
 __u32 last_owner_pid;
 
@@ -52,7 +55,7 @@ struct zc_send_ops never_flush = {
 SEC("struct_ops/garbage_join")
 int BPF_PROG(garbage_join, const struct zc_send_ctx *zc)
 {
-	return 5;
+	return ZC_SEND_HOLD_MAX + 1;
 }
 
 SEC("struct_ops/garbage_mode")
@@ -134,4 +137,34 @@ struct zc_send_ops join_all2 = {
 	.join	= (void *)join_all2_join,
 	.flush	= (void *)join_all2_flush,
 	.name	= "t_join_all",
+};
+
+SEC("struct_ops/hold_join")
+int BPF_PROG(hold_join, const struct zc_send_ctx *zc)
+{
+	__sync_fetch_and_add(&joins, 1);
+	return hold_n;
+}
+
+SEC("struct_ops/hold_flush")
+int BPF_PROG(hold_flush, const struct zc_send_ctx *zc)
+{
+	__sync_fetch_and_add(&flushes, 1);
+	return ZC_SEND_FLUSH;
+}
+
+SEC("struct_ops/hold_closed")
+void BPF_PROG(hold_closed, const struct zc_send_ctx *zc)
+{
+	__sync_fetch_and_add(&closes, 1);
+	__sync_fetch_and_add(&closed_sends, zc->open_sends);
+	last_cause = zc->cause;
+}
+
+SEC(".struct_ops.link")
+struct zc_send_ops hold = {
+	.join	= (void *)hold_join,
+	.flush	= (void *)hold_flush,
+	.closed	= (void *)hold_closed,
+	.name	= "t_hold",
 };

@@ -50,6 +50,10 @@
 #define IO_ZC_MAX_NODES		4
 /* Completed notifications a ring keeps for reuse. */
 #define IO_ZC_CACHE		32
+/* One notification in this many has its sends' ages measured: reading
+ * the clock for every send is not free.
+ */
+#define IO_ZC_AGE_SAMPLE	8
 
 static_assert(sizeof(struct io_uring_zc_send_policy) == 72);
 static_assert(IO_ZC_MAX_SENDS <= IORING_NOTIF_ZC_COUNT_MASK);
@@ -68,6 +72,7 @@ struct io_zc_ring {
 
 	/* Under uring_lock. */
 	u64				next_seq;
+	u32				nr_opened;
 	struct io_zc_notif		*open;
 	struct list_head		notifs;		/* in seq order */
 	u32				nr_notifs;
@@ -90,7 +95,12 @@ struct io_zc_notif {
 	struct io_overflow_cqe		*ocqe;
 
 	u64				first_seq;
-	ktime_t				opened;
+	/* CLOCK_MONOTONIC ns, read when first needed; 0 until then. */
+	u64				opened_ns;
+	/* Sends it takes: the ring's bound, or fewer if the policy said. */
+	u32				max_sends;
+	bool				held;	/* the policy chose max_sends */
+	bool				timed;	/* its sends' ages are measured */
 	u32				owner_pid;
 	u64				owner_cgroup;
 	/* Members: written under uring_lock, read anywhere. */
@@ -99,6 +109,8 @@ struct io_zc_notif {
 	u64				submit_ns_sum;
 	s32				last_fd;
 	u32				last_fd_fixed;
+	/* Members that were copied; set at issue, without uring_lock. */
+	atomic_t			nr_copied;
 
 	u8				nr_nodes;
 	struct io_rsrc_node		*nodes[IO_ZC_MAX_NODES];
@@ -110,8 +122,25 @@ static struct io_zc_notif *io_zc_of(struct io_kiocb *notif)
 	return io_notif_to_data(notif)->zc;
 }
 
+/*
+ * When @zn opened, read from the clock the first time anything needs it:
+ * a notification that closes right after its first send, as under stock
+ * behaviour, never reads it.  Racing readers agree on the first value.
+ */
+static u64 io_zc_opened(struct io_zc_notif *zn)
+{
+	u64 t = READ_ONCE(zn->opened_ns), now;
+
+	if (t)
+		return t;
+	now = ktime_get_ns();
+	t = cmpxchg64(&zn->opened_ns, 0, now);
+	return t ?: now;
+}
+
 /* ------------------------------------------------------------- policy */
 
+/* Built for every send that a program decides: see the Makefile. */
 static void io_zc_ctx_init(struct zc_send_ctx *c, struct io_zc_ring *zr,
 			   u32 decision)
 {
@@ -123,11 +152,23 @@ static void io_zc_ctx_init(struct zc_send_ctx *c, struct io_zc_ring *zr,
 	c->timeout_ns = zr->timeout_ns;
 }
 
+/*
+ * The ring owner, for a decision taken in process context: the submitter,
+ * or its io-wq worker or SQPOLL thread, all in the submitter's thread
+ * group and cgroup.  Read only when a program will see it.
+ */
+static void io_zc_ctx_owner(struct zc_send_ctx *c)
+{
+	c->owner_pid = task_tgid_nr(current);
+	rcu_read_lock();
+	c->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+}
+
 static void io_zc_ctx_send(struct zc_send_ctx *c,
 			   const struct io_zc_send_info *info)
 {
-	c->owner_pid = info->owner_pid;
-	c->owner_cgroup = info->owner_cgroup;
+	io_zc_ctx_owner(c);
 	c->len = info->len;
 	c->flags = info->flags;
 	c->fd = info->fd;
@@ -138,7 +179,7 @@ static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 {
 	c->open_sends = READ_ONCE(zn->nr_sends);
 	c->open_bytes = atomic64_read(&zn->bytes);
-	c->open_since_ns = ktime_to_ns(zn->opened);
+	c->open_since_ns = io_zc_opened(zn);
 	if (info)
 		c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
 			READ_ONCE(zn->last_fd_fixed) ==
@@ -173,20 +214,22 @@ static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
 	struct io_zc_ring *zr = zn->zr;
 	struct zc_send_ctx c;
 	u32 n = READ_ONCE(zn->nr_sends);
-	u64 now;
+	u64 now = 0;
 
 	atomic64_inc(&zr->nr_closed);
 	atomic64_add(n, &zr->nr_closed_sends);
 	if (!io_zc_wants(zr, ZC_SEND_EVENT_CLOSED))
 		return;
 
-	now = ktime_get_ns();
+	if (zn->timed)
+		now = ktime_get_ns();
 	io_zc_ctx_init(&c, zr, ZC_SEND_EVENT_CLOSED);
 	io_zc_ctx_notif(&c, zn, NULL);
 	c.owner_pid = zn->owner_pid;
 	c.owner_cgroup = zn->owner_cgroup;
 	c.cause = cause;
-	if (n)
+	c.copy_sends = atomic_read(&zn->nr_copied);
+	if (n && zn->timed)
 		c.mean_age_ns = now - div_u64(READ_ONCE(zn->submit_ns_sum), n);
 
 	rcu_read_lock();
@@ -218,7 +261,7 @@ static enum hrtimer_restart io_zc_timer_fn(struct hrtimer *timer)
 
 static ktime_t io_zc_deadline(struct io_zc_notif *zn)
 {
-	return ktime_add_ns(zn->opened, zn->zr->timeout_ns);
+	return ns_to_ktime(io_zc_opened(zn) + zn->zr->timeout_ns);
 }
 
 /*
@@ -270,6 +313,7 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 {
 	struct io_notif_data *nd = io_notif_to_data(zn->notif);
 	struct io_ring_ctx *ctx = req->ctx;
+	bool first = !zn->nr_sends;
 	int node = -1;
 
 	lockdep_assert_held(&ctx->uring_lock);
@@ -308,10 +352,12 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 	if (info->flags & ZC_SEND_F_REPORT_USAGE)
 		nd->zc_report = true;
 	atomic64_add(info->len, &zn->bytes);
-	/* For the mean age a closed() program is told about. */
-	if (io_zc_wants(zn->zr, ZC_SEND_EVENT_CLOSED))
-		WRITE_ONCE(zn->submit_ns_sum,
-			   zn->submit_ns_sum + ktime_get_ns());
+	/* For the mean age a closed() program is told about; the first
+	 * member was submitted as the notification opened.
+	 */
+	if (zn->timed)
+		WRITE_ONCE(zn->submit_ns_sum, zn->submit_ns_sum +
+			   (first ? io_zc_opened(zn) : ktime_get_ns()));
 	WRITE_ONCE(zn->last_fd, info->fd);
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
 	info->seq = (u16)zn->zr->next_seq++;
@@ -324,7 +370,10 @@ static void io_zc_reset(struct io_zc_notif *zn)
 {
 	zn->state = 0;
 	zn->nr_sends = 0;
+	zn->opened_ns = 0;
+	zn->held = false;
 	atomic64_set(&zn->bytes, 0);
+	atomic_set(&zn->nr_copied, 0);
 	zn->submit_ns_sum = 0;
 	zn->nr_nodes = 0;
 	memset(zn->node_refs, 0, sizeof(zn->node_refs));
@@ -334,7 +383,8 @@ static void io_zc_reset(struct io_zc_notif *zn)
 static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 {
 	if (zr->nr_cached >= IO_ZC_CACHE) {
-		kfree(zn->ocqe);
+		if (zn->ocqe)
+			io_unreserve_cqe(zr->ctx, zn->ocqe);
 		kfree(zn);
 		return;
 	}
@@ -343,8 +393,7 @@ static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 }
 
 /* A new open notification for @req, which will be its first member. */
-static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
-				      const struct io_zc_send_info *info)
+static struct io_zc_notif *io_zc_open(struct io_kiocb *req)
 {
 	struct io_ring_ctx *ctx = req->ctx;
 	struct io_zc_ring *zr = ctx->zc_send;
@@ -365,9 +414,9 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
 		zn->timer.function = io_zc_timer_fn;
 	}
 	io_zc_reset(zn);
-	/* Reserved again if its NOTIF used it last time. */
+	/* Its last NOTIF took the one it had. */
 	if (!zn->ocqe)
-		zn->ocqe = io_alloc_ocqe(ctx, GFP_KERNEL);
+		zn->ocqe = io_reserve_cqe(ctx);
 	if (!zn->ocqe)
 		goto err;
 	zn->notif = io_alloc_notif(ctx);
@@ -384,9 +433,16 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req,
 
 	zn->zr = zr;
 	zn->first_seq = zr->next_seq;
-	zn->opened = ktime_get();
-	zn->owner_pid = info->owner_pid;
-	zn->owner_cgroup = info->owner_cgroup;
+	zn->max_sends = zr->max_sends;
+	zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE) &&
+		    io_zc_wants(zr, ZC_SEND_EVENT_CLOSED);
+	/* For closed(), which may run in softirq: in submission, current
+	 * is the owner.
+	 */
+	zn->owner_pid = task_tgid_nr(current);
+	rcu_read_lock();
+	zn->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
 	zn->last_fd = -1;
 
 	list_add_tail(&zn->node, &zr->notifs);
@@ -404,7 +460,7 @@ static bool io_zc_fits(struct io_zc_notif *zn,
 {
 	struct io_zc_ring *zr = zn->zr;
 
-	return zn->nr_sends < zr->max_sends &&
+	return zn->nr_sends < zn->max_sends &&
 	       atomic64_read(&zn->bytes) + info->len <= zr->max_bytes;
 }
 
@@ -412,7 +468,7 @@ static bool io_zc_full(struct io_zc_notif *zn)
 {
 	struct io_zc_ring *zr = zn->zr;
 
-	return READ_ONCE(zn->nr_sends) >= zr->max_sends ||
+	return READ_ONCE(zn->nr_sends) >= zn->max_sends ||
 	       atomic64_read(&zn->bytes) >= zr->max_bytes;
 }
 
@@ -424,7 +480,9 @@ static bool io_zc_full(struct io_zc_notif *zn)
  *
  * The policy chooses between the open notification and a new one; the
  * kernel overrides it when the open one is closed or full.  Opening a new
- * one closes the open one, so that ranges stay contiguous.
+ * one closes the open one, so that ranges stay contiguous.  A policy that
+ * opened it asking it to hold n sends is not asked again until it has
+ * them: batching costs one program run per notification, not per send.
  *
  * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
  * -ENOMEM.
@@ -435,7 +493,9 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	struct io_ring_ctx *ctx = req->ctx;
 	struct io_zc_ring *zr = ctx->zc_send;
 	struct io_zc_notif *zn = zr->open, *oldest;
+	int v = ZC_SEND_NEW;
 	struct zc_send_ctx c;
+	bool open;
 
 	lockdep_assert_held(&ctx->uring_lock);
 
@@ -444,23 +504,34 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
 		return -EBUSY;
 
+	open = zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info);
+	if (open && zn->held) {
+		if (io_zc_enter(zn, req, info))
+			goto joined;
+		open = false;
+	}
+
 	/* Without a join program the stock answer is a new notification. */
-	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info) &&
-	    io_zc_wants(zr, ZC_SEND_DECIDE_JOIN)) {
+	if (io_zc_wants(zr, ZC_SEND_DECIDE_JOIN)) {
 		io_zc_ctx_init(&c, zr, ZC_SEND_DECIDE_JOIN);
 		io_zc_ctx_send(&c, info);
-		io_zc_ctx_notif(&c, zn, info);
-		if (io_zc_decide(zr, &c) == ZC_SEND_JOIN &&
-		    io_zc_enter(zn, req, info))
+		if (open)
+			io_zc_ctx_notif(&c, zn, info);
+		v = io_zc_decide(zr, &c);
+		if (v == ZC_SEND_JOIN && open && io_zc_enter(zn, req, info))
 			goto joined;
 	}
 
 	if (zn)
 		io_zc_close(zn, ZC_SEND_CLOSE_NEW);
 	zr->open = NULL;
-	zn = io_zc_open(req, info);
+	zn = io_zc_open(req);
 	if (!zn)
 		return -ENOMEM;
+	if (v >= ZC_SEND_HOLD_MIN) {
+		zn->max_sends = min_t(u32, v, zr->max_sends);
+		zn->held = true;
+	}
 	/* A fresh notification takes its first send, whatever its size:
 	 * nothing can have closed it yet, its timer is not even armed.
 	 */
@@ -471,7 +542,9 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 joined:
 	*notifp = zn->notif;
 	if (io_zc_full(zn))
-		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT);
+		io_zc_close(zn, zn->held && READ_ONCE(zn->nr_sends) >=
+			    zn->max_sends ? ZC_SEND_CLOSE_FLUSH :
+			    ZC_SEND_CLOSE_LIMIT);
 	return 0;
 }
 
@@ -499,6 +572,8 @@ bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	io_zc_ctx_notif(&c, zn, info);
 	zc_send_ctx_fill_sock(&c, sock->sk);
 	info->copy = io_zc_decide(zn->zr, &c) == ZC_SEND_COPY;
+	if (info->copy)
+		atomic_inc(&zn->nr_copied);
 	return info->copy;
 }
 
@@ -515,13 +590,14 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret)
 {
 	struct io_zc_notif *zn = io_zc_of(notif);
+	/* One held for n sends closes as the n-th joins, or on a bound. */
+	int v = zn->held ? ZC_SEND_KEEP : ZC_SEND_FLUSH;
 	struct zc_send_ctx c;
-	int v = ZC_SEND_FLUSH;
 
 	if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
 		atomic64_add(ret, &zn->bytes);
 
-	if (io_zc_wants(zn->zr, ZC_SEND_DECIDE_FLUSH)) {
+	if (!zn->held && io_zc_wants(zn->zr, ZC_SEND_DECIDE_FLUSH)) {
 		io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
 		io_zc_ctx_send(&c, info);
 		io_zc_ctx_notif(&c, zn, info);
@@ -573,7 +649,8 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	/* Closed, or it could not have completed; the timer may still run. */
-	hrtimer_cancel(&zn->timer);
+	if (test_bit(IO_ZC_ARMED, &zn->state))
+		hrtimer_cancel(&zn->timer);
 
 	if (nd->zc_report && (nd->zc_copied || !nd->zc_used))
 		res |= IORING_NOTIF_USAGE_ZC_COPIED;
@@ -590,12 +667,13 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	if (zr->open == zn)
 		zr->open = NULL;
 
-	io_post_cqe_reserved(ctx, notif->cqe.user_data, res,
-			     IORING_CQE_F_NOTIF |
-			     (u32)(u16)zn->first_seq << IORING_CQE_ZC_SEQ_SHIFT,
-			     zn->ocqe);
+	/* Posted in the completion batch, after its members' CQEs, with the
+	 * overflow entry reserved when it opened.
+	 */
+	io_req_set_res(notif, res, IORING_CQE_F_NOTIF |
+		       (u32)(u16)zn->first_seq << IORING_CQE_ZC_SEQ_SHIFT);
+	io_req_set_cqe_reserve(notif, zn->ocqe);
 	zn->ocqe = NULL;
-	notif->flags |= REQ_F_CQE_SKIP;
 	nd->zc = NULL;
 	io_zc_recycle(zr, zn);
 }
@@ -759,7 +837,7 @@ void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 		seq_printf(m, "ZcSendOpen:\tseq=%u sends=%u bytes=%lld age_ns=%lld\n",
 			   (u16)zn->first_seq, zn->nr_sends,
 			   atomic64_read(&zn->bytes),
-			   ktime_to_ns(ktime_sub(ktime_get(), zn->opened)));
+			   ktime_get_ns() - io_zc_opened(zn));
 	else
 		seq_puts(m, "ZcSendOpen:\tnone\n");
 }

@@ -13,8 +13,6 @@ struct socket;
  */
 struct io_zc_send_info {
 	u64	len;		/* 0 for sendmsg until issued */
-	u64	owner_cgroup;
-	u32	owner_pid;
 	u32	flags;		/* ZC_SEND_F_* */
 	s32	fd;
 	u16	seq;

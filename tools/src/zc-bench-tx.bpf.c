@@ -12,21 +12,15 @@
 
 char _license[] SEC("license") = "GPL";
 
+/* Hold as many sends as the kernel lets one notification take. */
 SEC("struct_ops/bound_join")
 int BPF_PROG(bound_join, const struct zc_send_ctx *zc)
 {
-	return ZC_SEND_JOIN;
-}
-
-SEC("struct_ops/bound_flush")
-int BPF_PROG(bound_flush, const struct zc_send_ctx *zc)
-{
-	return ZC_SEND_KEEP;
+	return ZC_SEND_HOLD_MAX;
 }
 
 SEC(".struct_ops.link")
 struct zc_send_ops bench_bound = {
 	.join	= (void *)bound_join,
-	.flush	= (void *)bound_flush,
 	.name	= "bench_bound",
 };

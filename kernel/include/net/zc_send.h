@@ -20,21 +20,18 @@ struct sock;
 struct zc_send_ctx {
 	u32 decision;		/* ZC_SEND_DECIDE_* */
 	u32 source;		/* ZC_SEND_SRC_* */
-	/* The submitter, captured when the send was submitted: the decision
-	 * may run in another task, or in softirq.
-	 */
+	/* The submitter: the decision may run in io-wq, or in softirq. */
 	u32 owner_pid;		/* thread group id, in the initial pid ns */
+	u32 flags;		/* ZC_SEND_F_* */
 	u64 owner_cgroup;	/* cgroup v2 id */
 	u64 len;		/* bytes the send asks for; 0 if unknown */
-	u32 flags;		/* ZC_SEND_F_* */
 	s32 fd;			/* the target file: fd or registered index */
 
 	/* The open notification (join), or the send's own (mode, flush). */
 	u32 open_sends;		/* sends in it; 0 when none is open */
 	u64 open_bytes;
 	u64 open_since_ns;	/* when it opened, CLOCK_MONOTONIC: the age is
-				 * bpf_ktime_get_ns() - open_since_ns, read
-				 * only by programs that want it
+				 * bpf_ktime_get_ns() - open_since_ns
 				 */
 	u32 open_same_fd;	/* its last send went to this fd */
 
@@ -52,13 +49,18 @@ struct zc_send_ctx {
 	u32 unacked;		/* TCP: sent, not yet acknowledged */
 
 	/* The send's outcome (flush). */
-	s64 result;		/* bytes sent, or -errno */
 	u32 zerocopy;		/* 1 if it went zero-copy */
+	s64 result;		/* bytes sent, or -errno */
 
 	/* The notification that closed (closed). */
 	u32 cause;		/* ZC_SEND_CLOSE_* */
-	u64 mean_age_ns;	/* its sends' mean time from submission */
+	u32 copy_sends;		/* of its open_sends, those copied */
+	u64 mean_age_ns;	/* its sends' mean time from submission to
+				 * now; 0 if not measured: one notification
+				 * in 8 is
+				 */
 };
+
 
 struct zc_send_ops {
 	int (*join)(const struct zc_send_ctx *ctx);

@@ -25,6 +25,8 @@ static bool zc_send_verdict_ok(u32 decision, int v)
 {
 	if (v == 0 || v == 1)
 		return true;
+	if (decision == ZC_SEND_DECIDE_JOIN)
+		return v >= ZC_SEND_HOLD_MIN && v <= ZC_SEND_HOLD_MAX;
 	return decision == ZC_SEND_DECIDE_FLUSH && v >= ZC_SEND_KEEP_NS_MIN;
 }
 

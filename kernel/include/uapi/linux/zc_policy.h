@@ -8,7 +8,12 @@
  * zero-copy send, in this order:
  *
  *   join   at submission: does the send join the ring's open notification
- *          (ZC_SEND_JOIN) or open a new one (ZC_SEND_NEW)?
+ *          (ZC_SEND_JOIN) or open a new one (ZC_SEND_NEW)?  Or open a new
+ *          one that holds n sends (n from ZC_SEND_HOLD_MIN to
+ *          ZC_SEND_HOLD_MAX, clamped to the bounds): the next n - 1 sends
+ *          join it without join or flush being asked, and it closes as
+ *          the n-th joins.  Asked even when nothing is open (open_sends
+ *          is then 0, and ZC_SEND_JOIN means ZC_SEND_NEW).
  *   mode   before the data is handed to the socket: zero-copy
  *          (ZC_SEND_ZEROCOPY) or copied (ZC_SEND_COPY)?
  *   flush  after the send: close the open notification now
@@ -31,6 +36,8 @@
 /* join */
 #define ZC_SEND_NEW		0
 #define ZC_SEND_JOIN		1
+#define ZC_SEND_HOLD_MIN	2
+#define ZC_SEND_HOLD_MAX	65535
 /* mode */
 #define ZC_SEND_ZEROCOPY	0
 #define ZC_SEND_COPY		1
@@ -46,7 +53,7 @@
 #define ZC_SEND_EVENT_CLOSED	3
 
 /* zc_send_ctx.cause, for ZC_SEND_EVENT_CLOSED: why it closed */
-#define ZC_SEND_CLOSE_FLUSH	0	/* the policy's flush */
+#define ZC_SEND_CLOSE_FLUSH	0	/* the policy's flush, or held sends */
 #define ZC_SEND_CLOSE_NEW	1	/* a send opened a new notification */
 #define ZC_SEND_CLOSE_LIMIT	2	/* it reached max_sends or max_bytes */
 #define ZC_SEND_CLOSE_TIMEOUT	3	/* it was open timeout_ns */
