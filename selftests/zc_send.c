@@ -932,7 +932,7 @@ TEST_F(zc, bpftool_register_and_choose)
 	EXPECT_EQ(0, zc_sh("%s", cmd));
 	/* dump decodes the value by its vmlinux BTF: our ops, by name */
 	snprintf(cmd, sizeof(cmd),
-		 "%s struct_ops dump name batch | grep -q 'batch_flush'", bpftool);
+		 "%s struct_ops dump name batch | grep -q 'batch_join'", bpftool);
 	EXPECT_EQ(0, zc_sh("%s", cmd));
 	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "batch", &slow));
 	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));

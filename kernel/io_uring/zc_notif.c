@@ -174,12 +174,15 @@ static void io_zc_ctx_send(struct zc_send_ctx *c,
 	c->fd = info->fd;
 }
 
+/* @info is NULL for closed(), which is told the opening time only if
+ * something read it before: no clock read per closed notification.
+ */
 static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 			    const struct io_zc_send_info *info)
 {
 	c->open_sends = READ_ONCE(zn->nr_sends);
 	c->open_bytes = atomic64_read(&zn->bytes);
-	c->open_since_ns = io_zc_opened(zn);
+	c->open_since_ns = info ? io_zc_opened(zn) : READ_ONCE(zn->opened_ns);
 	if (info)
 		c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
 			READ_ONCE(zn->last_fd_fixed) ==

@@ -31,7 +31,8 @@ struct zc_send_ctx {
 	u32 open_sends;		/* sends in it; 0 when none is open */
 	u64 open_bytes;
 	u64 open_since_ns;	/* when it opened, CLOCK_MONOTONIC: the age is
-				 * bpf_ktime_get_ns() - open_since_ns
+				 * bpf_ktime_get_ns() - open_since_ns; in
+				 * closed(), 0 unless something read it
 				 */
 	u32 open_same_fd;	/* its last send went to this fd */
 
