@@ -383,7 +383,7 @@ TEST_F(zc, never_flush_is_bounded)
 	ASSERT_EQ(3, check_cover(&s, 0, 12));
 	EXPECT_EQ(3, self->skel->bss->closes);
 	EXPECT_EQ(ZC_SEND_CLOSE_TIMEOUT, self->skel->bss->last_cause);
-	fdinfo(self->ring.ring_fd, "ZcSendClosed", val, sizeof(val));
+	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
 	EXPECT_STREQ("notifs=3 sends=12", val);
 }
 

@@ -79,10 +79,12 @@ struct io_zc_ring {
 	struct list_head		cache;		/* for reuse */
 	u32				nr_cached;
 
+	/* Completed notifications and their sends, under uring_lock. */
+	u64				nr_done;
+	u64				nr_done_sends;
+
 	/* Any context. */
 	atomic_t			faults;
-	atomic64_t			nr_closed;
-	atomic64_t			nr_closed_sends;
 };
 
 struct io_zc_notif {
@@ -212,15 +214,14 @@ static int io_zc_decide(struct io_zc_ring *zr, struct zc_send_ctx *c)
 
 /* ------------------------------------------------------------- closing */
 
-static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
+static __always_inline void io_zc_closed_event(struct io_zc_notif *zn,
+					       u32 cause)
 {
 	struct io_zc_ring *zr = zn->zr;
 	struct zc_send_ctx c;
 	u32 n = READ_ONCE(zn->nr_sends);
 	u64 now = 0;
 
-	atomic64_inc(&zr->nr_closed);
-	atomic64_add(n, &zr->nr_closed_sends);
 	if (!io_zc_wants(zr, ZC_SEND_EVENT_CLOSED))
 		return;
 
@@ -242,23 +243,31 @@ static void io_zc_closed_event(struct io_zc_notif *zn, u32 cause)
 
 /*
  * Close @zn: no send joins it any more.  Safe from any context; the first
- * caller drops the open reference, which may complete it.
+ * caller drops the open reference, which may complete it, unless @held:
+ * the caller holds a member's reference, so the open one is not the last.
+ * Inline: on the send path, calls are what costs.
  */
-static void io_zc_close(struct io_zc_notif *zn, u32 cause)
+static __always_inline void io_zc_close(struct io_zc_notif *zn, u32 cause,
+					bool held)
 {
 	struct io_notif_data *nd = io_notif_to_data(zn->notif);
 
-	if (test_and_set_bit(IO_ZC_CLOSED, &zn->state))
+	/* A plain read first: most callers find it closed already. */
+	if (test_bit(IO_ZC_CLOSED, &zn->state) ||
+	    test_and_set_bit(IO_ZC_CLOSED, &zn->state))
 		return;
 	io_zc_closed_event(zn, cause);
-	io_tx_ubuf_complete(NULL, &nd->uarg, true);
+	if (held)
+		refcount_dec(&nd->uarg.refcnt);
+	else
+		io_tx_ubuf_complete(NULL, &nd->uarg, true);
 }
 
 static enum hrtimer_restart io_zc_timer_fn(struct hrtimer *timer)
 {
 	struct io_zc_notif *zn = container_of(timer, struct io_zc_notif, timer);
 
-	io_zc_close(zn, ZC_SEND_CLOSE_TIMEOUT);
+	io_zc_close(zn, ZC_SEND_CLOSE_TIMEOUT, false);
 	return HRTIMER_NORESTART;
 }
 
@@ -272,7 +281,7 @@ static ktime_t io_zc_deadline(struct io_zc_notif *zn)
  * counted from when the notification opened: one that closes at once,
  * as under stock behaviour, never pays for a timer.
  */
-static void io_zc_arm(struct io_zc_notif *zn)
+static __always_inline void io_zc_arm(struct io_zc_notif *zn)
 {
 	/* Plain reads first: a locked op on every send is not free. */
 	if (!test_bit(IO_ZC_CLOSED, &zn->state) &&
@@ -311,8 +320,9 @@ static int io_zc_node_slot(struct io_zc_notif *zn, struct io_rsrc_node *node)
  * Make @req a member of @zn.  Fails when @zn closed meanwhile or has no
  * room for another registered-buffer generation.
  */
-static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
-			struct io_zc_send_info *info)
+static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
+					struct io_kiocb *req,
+					struct io_zc_send_info *info)
 {
 	struct io_notif_data *nd = io_notif_to_data(zn->notif);
 	struct io_ring_ctx *ctx = req->ctx;
@@ -327,21 +337,32 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 			return false;
 	}
 
-	/* Count the send before looking at the bit, and the closer looks at
-	 * the count after setting it: either it sees this send, or this
-	 * send sees it closed.
-	 */
-	WRITE_ONCE(zn->nr_sends, zn->nr_sends + 1);
-	if (!refcount_inc_not_zero(&nd->uarg.refcnt)) {
-		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
-		return false;
-	}
-	/* Pairs with the closer's test_and_set_bit(), a full barrier. */
-	smp_mb__after_atomic();
-	if (test_bit(IO_ZC_CLOSED, &zn->state)) {
-		WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
-		io_tx_ubuf_complete(NULL, &nd->uarg, true);
-		return false;
+	if (first) {
+		/* Fresh: no timer, no skb and no other send can see it yet,
+		 * so plain stores do.  Its one reference, the open one, gets
+		 * this member's beside it.
+		 */
+		zn->nr_sends = 1;
+		refcount_set(&nd->uarg.refcnt, 2);
+		atomic64_set(&zn->bytes, info->len);
+	} else {
+		/* Count the send before looking at the bit, and the closer
+		 * looks at the count after setting it: either it sees this
+		 * send, or this send sees it closed.
+		 */
+		WRITE_ONCE(zn->nr_sends, zn->nr_sends + 1);
+		if (!refcount_inc_not_zero(&nd->uarg.refcnt)) {
+			WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
+			return false;
+		}
+		/* Pairs with the closer's test_and_set_bit(), a full barrier. */
+		smp_mb__after_atomic();
+		if (test_bit(IO_ZC_CLOSED, &zn->state)) {
+			WRITE_ONCE(zn->nr_sends, zn->nr_sends - 1);
+			io_tx_ubuf_complete(NULL, &nd->uarg, true);
+			return false;
+		}
+		atomic64_add(info->len, &zn->bytes);
 	}
 
 	if (node >= 0) {
@@ -354,7 +375,6 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 	}
 	if (info->flags & ZC_SEND_F_REPORT_USAGE)
 		nd->zc_report = true;
-	atomic64_add(info->len, &zn->bytes);
 	/* For the mean age a closed() program is told about; the first
 	 * member was submitted as the notification opened.
 	 */
@@ -365,6 +385,8 @@ static bool io_zc_enter(struct io_zc_notif *zn, struct io_kiocb *req,
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
 	info->seq = (u16)zn->zr->next_seq++;
 	info->member = 1;
+	/* Without a mode program now, the send goes zero-copy unasked. */
+	info->decided = !io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE);
 	return true;
 }
 
@@ -386,8 +408,7 @@ static void io_zc_reset(struct io_zc_notif *zn)
 static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 {
 	if (zr->nr_cached >= IO_ZC_CACHE) {
-		if (zn->ocqe)
-			io_unreserve_cqe(zr->ctx, zn->ocqe);
+		kfree(zn->ocqe);
 		kfree(zn);
 		return;
 	}
@@ -437,15 +458,19 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req)
 	zn->zr = zr;
 	zn->first_seq = zr->next_seq;
 	zn->max_sends = zr->max_sends;
-	zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE) &&
-		    io_zc_wants(zr, ZC_SEND_EVENT_CLOSED);
+	zn->timed = false;
+	zn->owner_pid = 0;
+	zn->owner_cgroup = 0;
 	/* For closed(), which may run in softirq: in submission, current
 	 * is the owner.
 	 */
-	zn->owner_pid = task_tgid_nr(current);
-	rcu_read_lock();
-	zn->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
-	rcu_read_unlock();
+	if (io_zc_wants(zr, ZC_SEND_EVENT_CLOSED)) {
+		zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE);
+		zn->owner_pid = task_tgid_nr(current);
+		rcu_read_lock();
+		zn->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
+		rcu_read_unlock();
+	}
 	zn->last_fd = -1;
 
 	list_add_tail(&zn->node, &zr->notifs);
@@ -526,7 +551,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	}
 
 	if (zn)
-		io_zc_close(zn, ZC_SEND_CLOSE_NEW);
+		io_zc_close(zn, ZC_SEND_CLOSE_NEW, false);
 	zr->open = NULL;
 	zn = io_zc_open(req);
 	if (!zn)
@@ -539,7 +564,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	 * nothing can have closed it yet, its timer is not even armed.
 	 */
 	if (WARN_ON_ONCE(!io_zc_enter(zn, req, info))) {
-		io_zc_close(zn, ZC_SEND_CLOSE_EXIT);
+		io_zc_close(zn, ZC_SEND_CLOSE_EXIT, false);
 		return -ENOMEM;
 	}
 joined:
@@ -547,26 +572,27 @@ joined:
 	if (io_zc_full(zn))
 		io_zc_close(zn, zn->held && READ_ONCE(zn->nr_sends) >=
 			    zn->max_sends ? ZC_SEND_CLOSE_FLUSH :
-			    ZC_SEND_CLOSE_LIMIT);
+			    ZC_SEND_CLOSE_LIMIT, true);
 	return 0;
 }
 
 /* ------------------------------------------------------------- issuing */
 
 /**
- * io_zc_send_copy() - is this send copied rather than zero-copy?
+ * __io_zc_send_copy() - ask the mode program: is this send copied?
  * @notif: the send's notification
  * @info: the send's facts; the answer is kept there for retries
  * @sock: the socket it goes to
+ *
+ * io_zc_send_copy() calls it once per send, if the policy had a mode
+ * program when the send joined.
  */
-bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
-		     struct socket *sock)
+bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
+		       struct socket *sock)
 {
 	struct io_zc_notif *zn = io_zc_of(notif);
 	struct zc_send_ctx c;
 
-	if (info->decided)
-		return info->copy;
 	info->decided = 1;
 	if (!io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE))
 		return false;
@@ -580,17 +606,26 @@ bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	return info->copy;
 }
 
+/* The timer, and the reference of a member whose send is over. */
+static __always_inline void __io_zc_member_done(struct io_kiocb *notif)
+{
+	io_zc_arm(io_zc_of(notif));
+	io_notif_flush(notif);
+}
+
 /**
  * io_zc_sent() - a member's send is done: should its notification close?
  * @notif: the send's notification, still holding the member's reference
  * @info: the send's facts
  * @sock: the socket
  * @ret: what the send returned, bytes or -errno
+ * @done: also drop the member's reference, as io_zc_member_done() does
  *
- * Runs in the issuing task or in io-wq, without uring_lock.
+ * Runs in the issuing task or in io-wq, without uring_lock.  One call for
+ * what follows a send: on this path, calls are what costs.
  */
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
-		struct socket *sock, int ret)
+		struct socket *sock, int ret, bool done)
 {
 	struct io_zc_notif *zn = io_zc_of(notif);
 	/* One held for n sends closes as the n-th joins, or on a bound. */
@@ -610,25 +645,27 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		v = io_zc_decide(zn->zr, &c);
 	}
 
+	/* This send's member reference is held until below. */
 	if (io_zc_full(zn))
-		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT);
+		io_zc_close(zn, ZC_SEND_CLOSE_LIMIT, true);
 	else if (v == ZC_SEND_FLUSH)
-		io_zc_close(zn, ZC_SEND_CLOSE_FLUSH);
+		io_zc_close(zn, ZC_SEND_CLOSE_FLUSH, true);
 	else if (v >= ZC_SEND_KEEP_NS_MIN)
 		io_zc_close_within(zn, v);
+	if (done)
+		__io_zc_member_done(notif);
 }
 
 /**
  * io_zc_member_done() - a member's send is over: drop its reference
  * @notif: the send's notification
  *
- * Where stock SEND_ZC calls io_notif_flush(): after the send, or in
- * cleanup when it ran in io-wq, failed or was cancelled.
+ * Where stock SEND_ZC calls io_notif_flush(): in cleanup when the send ran
+ * in io-wq, failed or was cancelled (io_zc_sent() does it otherwise).
  */
 void io_zc_member_done(struct io_kiocb *notif)
 {
-	io_zc_arm(io_zc_of(notif));
-	io_notif_flush(notif);
+	__io_zc_member_done(notif);
 }
 
 /* ---------------------------------------------------------- completing */
@@ -667,6 +704,8 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 
 	list_del(&zn->node);
 	zr->nr_notifs--;
+	zr->nr_done++;
+	zr->nr_done_sends += zn->nr_sends;
 	if (zr->open == zn)
 		zr->open = NULL;
 
@@ -691,7 +730,7 @@ void io_zc_ring_exit(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	if (zr && zr->open) {
-		io_zc_close(zr->open, ZC_SEND_CLOSE_EXIT);
+		io_zc_close(zr->open, ZC_SEND_CLOSE_EXIT, false);
 		zr->open = NULL;
 	}
 }
@@ -830,9 +869,8 @@ void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 	seq_printf(m, "ZcSendBounds:\tsends=%u bytes=%llu timeout_ns=%llu\n",
 		   zr->max_sends, zr->max_bytes, zr->timeout_ns);
 	seq_printf(m, "ZcSendFaults:\t%d\n", atomic_read(&zr->faults));
-	seq_printf(m, "ZcSendClosed:\tnotifs=%lld sends=%lld\n",
-		   atomic64_read(&zr->nr_closed),
-		   atomic64_read(&zr->nr_closed_sends));
+	seq_printf(m, "ZcSendDone:\tnotifs=%llu sends=%llu\n",
+		   zr->nr_done, zr->nr_done_sends);
 	seq_printf(m, "ZcSendNotifs:\t%u (%zu bytes held)\n", zr->nr_notifs,
 		   zr->nr_notifs * io_zc_notif_size(ctx));
 	zn = zr->open;

@@ -26,10 +26,10 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 			       unsigned int nr_args);
 int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	       struct io_kiocb **notifp);
-bool io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
-		     struct socket *sock);
+bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
+		       struct socket *sock);
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
-		struct socket *sock, int ret);
+		struct socket *sock, int ret, bool done);
 void io_zc_member_done(struct io_kiocb *notif);
 void io_zc_notif_complete(struct io_kiocb *notif);
 void io_zc_ring_exit(struct io_ring_ctx *ctx);
@@ -50,16 +50,16 @@ static inline int io_zc_join(struct io_kiocb *req,
 	return -EOPNOTSUPP;
 }
 
-static inline bool io_zc_send_copy(struct io_kiocb *notif,
-				   struct io_zc_send_info *info,
-				   struct socket *sock)
+static inline bool __io_zc_send_copy(struct io_kiocb *notif,
+				     struct io_zc_send_info *info,
+				     struct socket *sock)
 {
 	return false;
 }
 
 static inline void io_zc_sent(struct io_kiocb *notif,
 			      struct io_zc_send_info *info,
-			      struct socket *sock, int ret)
+			      struct socket *sock, int ret, bool done)
 {
 }
 
@@ -83,6 +83,20 @@ static inline void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 {
 }
 #endif
+
+/*
+ * Is this send copied rather than zero-copy?  Decided once, when first
+ * issued, by the policy's mode program if it had one when the send joined:
+ * without one there is no call at all.
+ */
+static inline bool io_zc_send_copy(struct io_kiocb *notif,
+				   struct io_zc_send_info *info,
+				   struct socket *sock)
+{
+	if (info->decided)
+		return info->copy;
+	return __io_zc_send_copy(notif, info, sock);
+}
 
 /* The first CQE's flags of a coalesced send: F_MORE iff a NOTIF follows. */
 static inline u32 io_zc_cqe_flags(const struct io_zc_send_info *info)

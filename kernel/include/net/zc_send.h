@@ -8,8 +8,11 @@
 #ifndef _NET_ZC_SEND_H
 #define _NET_ZC_SEND_H
 
+#include <linux/atomic.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <net/zc_policy.h>
+#include <uapi/linux/zc_policy.h>
 
 struct sock;
 
@@ -106,9 +109,72 @@ static inline bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
 	return zc_send_op(zc_policy_ops(slot), decision);
 }
 
-int zc_send_decide(struct zc_policy_slot *slot, struct zc_send_ctx *ctx,
-		   atomic_t *faults);
-void zc_send_closed(struct zc_policy_slot *slot, struct zc_send_ctx *ctx);
+static inline bool zc_send_verdict_ok(u32 decision, int v)
+{
+	if (v == 0 || v == 1)
+		return true;
+	if (decision == ZC_SEND_DECIDE_JOIN)
+		return v >= ZC_SEND_HOLD_MIN && v <= ZC_SEND_HOLD_MAX;
+	return decision == ZC_SEND_DECIDE_FLUSH && v >= ZC_SEND_KEEP_NS_MIN;
+}
+
+/**
+ * zc_send_decide() - ask the policy held by @slot for the decision in @ctx
+ * @slot: the policy the user chose, or NULL for stock behaviour
+ * @ctx: the context, with ctx->decision set
+ * @faults: the user's fault counter
+ *
+ * Inline, as it runs for every decision: the program's own call is the one
+ * it costs.  The BPF core does not range-check struct_ops return values,
+ * so this does.
+ *
+ * Return: the policy's verdict, or 0 (stock behaviour) when there is no
+ * policy, it has no program for this decision, or it returned something
+ * that is not a verdict, which counts as a fault.
+ */
+static inline int zc_send_decide(struct zc_policy_slot *slot,
+				 struct zc_send_ctx *ctx, atomic_t *faults)
+{
+	int (*fn)(const struct zc_send_ctx *ctx) = NULL;
+	int v = 0;
+
+	if (!slot)
+		return 0;
+
+	rcu_read_lock();
+	if (ctx->decision != ZC_SEND_EVENT_CLOSED)
+		fn = zc_send_op(zc_policy_ops(slot), ctx->decision);
+	if (fn)
+		v = fn(ctx);
+	rcu_read_unlock();
+
+	if (likely(zc_send_verdict_ok(ctx->decision, v)))
+		return v;
+	atomic_inc(faults);
+	atomic_long_inc(&slot->faults);
+	return 0;
+}
+
+/**
+ * zc_send_closed() - tell the policy held by @slot that a notification closed
+ * @slot: the policy, or NULL
+ * @ctx: the context, with the open_* fields, cause and mean_age_ns set
+ */
+static inline void zc_send_closed(struct zc_policy_slot *slot,
+				  struct zc_send_ctx *ctx)
+{
+	const struct zc_send_ops *ops;
+
+	if (!slot)
+		return;
+	ctx->decision = ZC_SEND_EVENT_CLOSED;
+	rcu_read_lock();
+	ops = zc_policy_ops(slot);
+	if (ops && ops->closed)
+		ops->closed(ctx);
+	rcu_read_unlock();
+}
+
 void zc_send_ctx_fill_sock(struct zc_send_ctx *ctx, struct sock *sk);
 #else
 static inline bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
