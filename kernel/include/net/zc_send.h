@@ -65,7 +65,6 @@ struct zc_send_ctx {
 				 */
 };
 
-
 struct zc_send_ops {
 	int (*join)(const struct zc_send_ctx *ctx);
 	int (*mode)(const struct zc_send_ctx *ctx);
