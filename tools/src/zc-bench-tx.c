@@ -41,7 +41,9 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <liburing.h>
@@ -374,6 +376,7 @@ static struct result run_msgzc(int fd, int size)
 	double t0, t1, end;
 	int one = 1, i;
 
+	/* Stays set: other modes do not pass MSG_ZEROCOPY. */
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		die("SO_ZEROCOPY", errno);
 	t0 = now();
@@ -397,14 +400,40 @@ static struct result run_msgzc(int fd, int size)
 	return (struct result){ sends / (t1 - t0), (double)notifs / sends };
 }
 
+/*
+ * One connection per wire for the whole bench: a fresh TCP connection per
+ * run would measure slow start as much as the mode.  Before each run the
+ * previous one's data must be out and acknowledged, so that no mode pays
+ * for another's backlog.
+ */
+static int wire_fd[2] = { -1, -1 };
+
+static void wire_drain(int fd)
+{
+	double until = now() + 2;
+	int queued;
+
+	do {
+		/* Bytes not yet acknowledged, sent or not. */
+		if (ioctl(fd, SIOCOUTQ, &queued))
+			die("SIOCOUTQ", errno);
+		if (!queued)
+			return;
+		usleep(1000);
+	} while (now() < until);
+	fprintf(stderr, "zc-bench-tx: %d bytes still unacknowledged\n", queued);
+}
+
 static struct result run_mode(const struct mode *m, bool tcp, int size)
 {
-	int fd = wire_socket(tcp);
-	struct result r;
+	int fd;
 
-	r = m->kind == K_MSGZC ? run_msgzc(fd, size) : run_uring(m, fd, size);
-	close(fd);
-	return r;
+	if (wire_fd[tcp] < 0)
+		wire_fd[tcp] = wire_socket(tcp);
+	fd = wire_fd[tcp];
+	if (tcp)
+		wire_drain(fd);
+	return m->kind == K_MSGZC ? run_msgzc(fd, size) : run_uring(m, fd, size);
 }
 
 /* ------------------------------------------------------------- policies */
@@ -553,6 +582,9 @@ int main(int argc, char **argv)
 	}
 	if (out)
 		fclose(out);
+	for (p = 0; p < 2; p++)
+		if (wire_fd[p] >= 0)
+			close(wire_fd[p]);
 	teardown_wires();
 	return 0;
 }
