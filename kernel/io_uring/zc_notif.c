@@ -155,22 +155,22 @@ static void io_zc_ctx_init(struct zc_send_ctx *c, struct io_zc_ring *zr,
 }
 
 /*
- * The ring owner, for a decision taken in process context: the submitter,
- * or its io-wq worker or SQPOLL thread, all in the submitter's thread
- * group and cgroup.  Read only when a program will see it.
+ * The ring owner, read in process context: the submitter, or its io-wq
+ * worker or SQPOLL thread, all in the submitter's thread group and cgroup.
+ * Read only when a program will see it.
  */
-static void io_zc_ctx_owner(struct zc_send_ctx *c)
+static void io_zc_owner(u32 *pid, u64 *cgroup)
 {
-	c->owner_pid = task_tgid_nr(current);
+	*pid = task_tgid_nr(current);
 	rcu_read_lock();
-	c->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
+	*cgroup = cgroup_id(task_dfl_cgroup(current));
 	rcu_read_unlock();
 }
 
 static void io_zc_ctx_send(struct zc_send_ctx *c,
 			   const struct io_zc_send_info *info)
 {
-	io_zc_ctx_owner(c);
+	io_zc_owner(&c->owner_pid, &c->owner_cgroup);
 	c->len = info->len;
 	c->flags = info->flags;
 	c->fd = info->fd;
@@ -244,8 +244,8 @@ static __always_inline void io_zc_closed_event(struct io_zc_notif *zn,
 /*
  * Close @zn: no send joins it any more.  Safe from any context; the first
  * caller drops the open reference, which may complete it, unless @held:
- * the caller holds a member's reference, so the open one is not the last.
- * Inline: on the send path, calls are what costs.
+ * the caller holds a member's reference, so the open one is not the last
+ * and dropping it needs no call.
  */
 static __always_inline void io_zc_close(struct io_zc_notif *zn, u32 cause,
 					bool held)
@@ -294,10 +294,11 @@ static __always_inline void io_zc_arm(struct io_zc_notif *zn)
 /* The policy wants it closed within @ns: bring the deadline forward. */
 static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
 {
+	ktime_t deadline = io_zc_deadline(zn);
 	ktime_t at = ktime_add_ns(ktime_get(), ns);
 
-	if (ktime_before(io_zc_deadline(zn), at))
-		at = io_zc_deadline(zn);
+	if (ktime_before(deadline, at))
+		at = deadline;
 	if (!test_and_set_bit(IO_ZC_ARMED, &zn->state) ||
 	    ktime_before(at, hrtimer_get_expires(&zn->timer)))
 		hrtimer_start(&zn->timer, at, HRTIMER_MODE_ABS_SOFT);
@@ -466,10 +467,7 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req)
 	 */
 	if (io_zc_wants(zr, ZC_SEND_EVENT_CLOSED)) {
 		zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE);
-		zn->owner_pid = task_tgid_nr(current);
-		rcu_read_lock();
-		zn->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
-		rcu_read_unlock();
+		io_zc_owner(&zn->owner_pid, &zn->owner_cgroup);
 	}
 	zn->last_fd = -1;
 
@@ -622,7 +620,7 @@ static __always_inline void __io_zc_member_done(struct io_kiocb *notif)
  * @done: also drop the member's reference, as io_zc_member_done() does
  *
  * Runs in the issuing task or in io-wq, without uring_lock.  One call for
- * what follows a send: on this path, calls are what costs.
+ * all that follows a send, rather than one per step.
  */
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret, bool done)
@@ -674,8 +672,10 @@ void io_zc_member_done(struct io_kiocb *notif)
  * io_zc_notif_complete() - post a coalesced notification's NOTIF
  * @notif: the notification; every reference to it is gone
  *
- * From task_work, under uring_lock.  The NOTIF is posted here, with its
- * reserved overflow entry, and @notif is left to complete without a CQE.
+ * From task_work, under uring_lock.  Sets @notif's CQE to the NOTIF of
+ * the range and hands it the overflow entry reserved when it opened: the
+ * NOTIF is then posted in the completion batch, after its members' CQEs,
+ * and cannot be dropped.
  */
 void io_zc_notif_complete(struct io_kiocb *notif)
 {

@@ -120,6 +120,7 @@ int zc_policy_replace_pinned(const char *pin_path, struct bpf_map *ops);
 int zc_policy_detach(struct bpf_link *link);
 int zc_policy_detach_pinned(const char *pin_path);
 int zc_policy_read_stats(int stats_map_fd, struct zc_send_stats *out);
+int zc_percpu_sum(int map_fd, __u32 key, void *out, size_t size);
 
 int zc_policy_list(enum zc_policy_type type, char *buf, size_t size);
 int zc_policy_get_default(enum zc_policy_type type, char *buf, size_t size);

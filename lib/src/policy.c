@@ -86,31 +86,35 @@ int zc_policy_detach_pinned(const char *pin_path)
 	return err;
 }
 
-int zc_policy_read_stats(int stats_map_fd, struct zc_send_stats *out)
+int zc_percpu_sum(int map_fd, __u32 key, void *out, size_t size)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, j, err = 0;
-	struct zc_send_stats *per;
-	__u32 key = 0;
+	int ncpu = libbpf_num_possible_cpus(), i, err = 0;
+	size_t j, n = size / sizeof(__u64);
+	__u64 *per, *dst = out;
 
 	if (ncpu < 0)
 		return ncpu;
-	per = calloc(ncpu, sizeof(*per));
+	if (size % sizeof(__u64))
+		return -EINVAL;
+	per = calloc(ncpu, size);
 	if (!per)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(stats_map_fd, &key, per)) {
+	if (bpf_map_lookup_elem(map_fd, &key, per)) {
 		err = -errno;
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < ncpu; i++) {
-		__u64 *src = (__u64 *)&per[i], *dst = (__u64 *)out;
-
-		for (j = 0; j < (int)(sizeof(*out) / sizeof(__u64)); j++)
-			dst[j] += src[j];
-	}
+	memset(out, 0, size);
+	for (i = 0; i < ncpu; i++)
+		for (j = 0; j < n; j++)
+			dst[j] += per[i * n + j];
 out:
 	free(per);
 	return err;
+}
+
+int zc_policy_read_stats(int stats_map_fd, struct zc_send_stats *out)
+{
+	return zc_percpu_sum(stats_map_fd, 0, out, sizeof(*out));
 }
 
 /* ------------------------------------------------------------- sysctls */

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "zc.h"
 #include "copystat.skel.h"
 
 struct copy_stats {
@@ -26,28 +27,8 @@ struct copy_stats {
 
 static int read_stats(struct copystat *skel, struct copy_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, err;
-	struct copy_stats *per;
-	__u32 key = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	per = calloc(ncpu, sizeof(*per));
-	if (!per)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.tcp_copy), &key, per);
-	if (err) {
-		err = -errno;
-		goto out;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < ncpu; i++) {
-		sum->bytes += per[i].bytes;
-		sum->calls += per[i].calls;
-	}
-out:
-	free(per);
-	return err;
+	return zc_percpu_sum(bpf_map__fd(skel->maps.tcp_copy), 0, sum,
+			     sizeof(*sum));
 }
 
 static void usage(FILE *f)

@@ -225,9 +225,26 @@ static int cmd_stats(const char *path)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Print the sysctl @name through @get, or write @value through @set. */
+static int cmd_sysctl(const char *name,
+		      int (*get)(enum zc_policy_type, char *, size_t),
+		      int (*set)(enum zc_policy_type, const char *),
+		      const char *value)
 {
 	char buf[512];
+	int err;
+
+	err = value ? set(ZC_POLICY_SEND, value) :
+	      get(ZC_POLICY_SEND, buf, sizeof(buf));
+	if (err)
+		return fail(name, err);
+	if (!value)
+		printf("%s\n", buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	int err;
 
 	if (argc < 2) {
@@ -250,24 +267,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "stats") && argc == 3)
 		return cmd_stats(argv[2]);
-	if (!strcmp(argv[1], "default") && argc <= 3) {
-		err = argc == 3 ? zc_policy_set_default(ZC_POLICY_SEND, argv[2]) :
-		      zc_policy_get_default(ZC_POLICY_SEND, buf, sizeof(buf));
-		if (err)
-			return fail("net.core.zc_send_policy_default", err);
-		if (argc == 2)
-			printf("%s\n", buf);
-		return 0;
-	}
-	if (!strcmp(argv[1], "allowed") && argc <= 3) {
-		err = argc == 3 ? zc_policy_set_allowed(ZC_POLICY_SEND, argv[2]) :
-		      zc_policy_get_allowed(ZC_POLICY_SEND, buf, sizeof(buf));
-		if (err)
-			return fail("net.core.zc_send_policy_allowed", err);
-		if (argc == 2)
-			printf("%s\n", buf);
-		return 0;
-	}
+	if (!strcmp(argv[1], "default") && argc <= 3)
+		return cmd_sysctl("net.core.zc_send_policy_default",
+				  zc_policy_get_default, zc_policy_set_default,
+				  argc == 3 ? argv[2] : NULL);
+	if (!strcmp(argv[1], "allowed") && argc <= 3)
+		return cmd_sysctl("net.core.zc_send_policy_allowed",
+				  zc_policy_get_allowed, zc_policy_set_allowed,
+				  argc == 3 ? argv[2] : NULL);
 	usage(stderr);
 	return 2;
 }
