@@ -310,11 +310,14 @@ static struct net_iov *io_zcrx_rqe_niov(struct io_zcrx_ifq *ifq,
 }
 
 /*
- * Take back what the application returned, into @pp's alloc cache.  Bad
- * entries and buffers the application did not hold are skipped: a
- * buffer returned twice is returned once.
+ * Take back what the application returned.  Into @pp's alloc cache when
+ * the buffer is @pp's, and we are its alloc side; anything else goes to
+ * its own pool or to the free list.  Bad entries and buffers the
+ * application did not hold are skipped: a buffer returned twice is
+ * returned once.  At most @budget entries.
  */
-static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
+			       u32 budget)
 {
 	u32 mask = ifq->rq_entries - 1;
 	u32 head, avail;
@@ -323,9 +326,9 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 	head = ifq->cached_rq_head;
 	/* Pairs with the application's store-release of the tail. */
 	avail = smp_load_acquire(&ifq->rq_ring->tail) - head;
-	avail = min(avail, ifq->rq_entries);
+	avail = min3(avail, ifq->rq_entries, budget);
 
-	while (avail-- && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
+	while (avail--) {
 		struct net_iov *niov;
 		netmem_ref netmem;
 
@@ -335,8 +338,8 @@ static void io_zcrx_ring_refill(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 		netmem = net_iov_to_netmem(niov);
 		if (page_pool_unref_netmem(netmem, 1))
 			continue;
-		/* From a pool this queue had before, or a copy buffer. */
-		if (unlikely(niov->pp != pp)) {
+		/* A pool this queue had before, a copy buffer, or no pool. */
+		if (!pp || unlikely(niov->pp != pp)) {
 			io_zcrx_return_niov(niov);
 			continue;
 		}
@@ -374,7 +377,7 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
 
 	if (!pp->alloc.count)
-		io_zcrx_ring_refill(pp, ifq);
+		io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL);
 	if (!pp->alloc.count)
 		io_zcrx_refill_free(pp, ifq);
 	if (!pp->alloc.count)
@@ -783,8 +786,7 @@ static bool io_zcrx_post(struct io_kiocb *req, struct net_iov *niov,
 	return true;
 }
 
-/* A free area buffer for copied payload; it belongs to no pool. */
-static struct net_iov *io_zcrx_alloc_copy_buf(struct io_zcrx_area *area)
+static struct net_iov *io_zcrx_get_free_locked(struct io_zcrx_area *area)
 {
 	struct net_iov *niov = NULL;
 
@@ -792,6 +794,23 @@ static struct net_iov *io_zcrx_alloc_copy_buf(struct io_zcrx_area *area)
 	if (area->free_count)
 		niov = io_zcrx_get_free(area);
 	spin_unlock_bh(&area->freelist_lock);
+	return niov;
+}
+
+/*
+ * A free area buffer for copied payload; it belongs to no pool.  With
+ * none free, take back what the application returned: on a queue with no
+ * traffic of its own (loopback, another device) the pool never reads the
+ * refill ring, and copy buffers would never come back.
+ */
+static struct net_iov *io_zcrx_alloc_copy_buf(struct io_zcrx_ifq *ifq)
+{
+	struct net_iov *niov = io_zcrx_get_free_locked(ifq->area);
+
+	if (!niov) {
+		io_zcrx_rq_consume(ifq, NULL, PP_ALLOC_CACHE_REFILL);
+		niov = io_zcrx_get_free_locked(ifq->area);
+	}
 	if (niov)
 		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
 	return niov;
@@ -808,7 +827,7 @@ static int io_zcrx_copy(struct io_zcrx_args *args, struct page *page,
 	unsigned int done = 0;
 
 	while (done < len) {
-		struct net_iov *niov = io_zcrx_alloc_copy_buf(ifq->area);
+		struct net_iov *niov = io_zcrx_alloc_copy_buf(ifq);
 		unsigned int n = min(len - done, (unsigned int)PAGE_SIZE);
 		unsigned int src = off + done;
 		unsigned int chunk;

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring zero-copy receive (zcrx) with upstream 6.15's user ABI, on a
+ * zcnic pair: tx%d/rx%d namespaces, 4 queues, tcp-data-split on B, the
+ * test's port steered to B's queue 3, which the ifq binds.
+ *
+ * stream_*: a TCP stream checked byte by byte.  On zcnic every payload
+ * byte comes zero-copy, at an offset inside the area, and fdinfo's copy
+ * counter stays 0; over loopback every byte takes the copy fallback.
+ * register_*, recv_bad_*: bad input gets upstream's errno.
+ * rebind_*: the queue can be bound again as soon as a ring is closed or
+ * its process killed while it holds buffers and data is in flight.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/io_uring.h>	/* before liburing.h: the zcrx ABI */
+#include <liburing.h>
+
+#include "kselftest_harness.h"
+#include "lib/zc_test.h"
+#include "lib/zc_net.h"
+
+#define NQ		4
+#define ZQ		3
+#define PORT		5401
+#define AREA_PAGES	1024
+#define RQ_ENTRIES	1024
+#define RECV_TAG	0x2c7c
+
+static const char *zctool = "zc-ethtool";
+
+static unsigned char pat(unsigned long long off)
+{
+	return (off * 7 + (off >> 12)) % 251;
+}
+
+/* ------------------------------------------------------------ the ifq */
+
+struct zcrx {
+	struct io_uring ring;
+	void *area;
+	size_t area_len;
+	void *rq;
+	size_t rq_len;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_zcrx_area_reg areg;
+	struct io_uring_region_desc rd;
+	__u32 *khead, *ktail, rq_tail;
+	struct io_uring_zcrx_rqe *rqes;
+};
+
+static int ring_init(struct io_uring *ring, unsigned int flags)
+{
+	struct io_uring_params p = { .flags = flags, .cq_entries = 4096 };
+
+	p.flags |= IORING_SETUP_CQSIZE;
+	return io_uring_queue_init_params(256, ring, &p);
+}
+
+#define ZCRX_RING_FLAGS (IORING_SETUP_SINGLE_ISSUER | \
+			 IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQE32 | \
+			 IORING_SETUP_SUBMIT_ALL)
+
+static int register_ifq(struct io_uring *ring, void *reg)
+{
+	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
+			  IORING_REGISTER_ZCRX_IFQ, reg, 1);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Buffers and descriptors for an ifq on @ifindex queue @rxq. */
+static int ifq_prepare(struct zcrx *z, int ifindex, int rxq)
+{
+	memset(&z->reg, 0, sizeof(z->reg));
+	memset(&z->areg, 0, sizeof(z->areg));
+	memset(&z->rd, 0, sizeof(z->rd));
+	z->area_len = AREA_PAGES * 4096UL;
+	z->area = mmap(NULL, z->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	z->rq_len = 4096 + RQ_ENTRIES * sizeof(struct io_uring_zcrx_rqe);
+	z->rq = mmap(NULL, z->rq_len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (z->area == MAP_FAILED || z->rq == MAP_FAILED)
+		return -ENOMEM;
+	z->areg.addr = (uintptr_t)z->area;
+	z->areg.len = z->area_len;
+	z->rd.user_addr = (uintptr_t)z->rq;
+	z->rd.size = z->rq_len;
+	z->rd.flags = IORING_MEM_REGION_TYPE_USER;
+	z->reg.if_idx = ifindex;
+	z->reg.if_rxq = rxq;
+	z->reg.rq_entries = RQ_ENTRIES;
+	z->reg.area_ptr = (uintptr_t)&z->areg;
+	z->reg.region_ptr = (uintptr_t)&z->rd;
+	return 0;
+}
+
+static int ifq_setup(struct zcrx *z, int ifindex, int rxq)
+{
+	int ret = ifq_prepare(z, ifindex, rxq);
+
+	if (!ret)
+		ret = ring_init(&z->ring, ZCRX_RING_FLAGS);
+	if (!ret)
+		ret = register_ifq(&z->ring, &z->reg);
+	if (ret)
+		return ret;
+	z->khead = z->rq + z->reg.offsets.head;
+	z->ktail = z->rq + z->reg.offsets.tail;
+	z->rqes = z->rq + z->reg.offsets.rqes;
+	z->rq_tail = 0;
+	return 0;
+}
+
+static void ifq_free(struct zcrx *z)
+{
+	io_uring_queue_exit(&z->ring);
+	munmap(z->area, z->area_len);
+	munmap(z->rq, z->rq_len);
+}
+
+static void ifq_return(struct zcrx *z, __u64 off, __u32 len)
+{
+	struct io_uring_zcrx_rqe *rqe;
+
+	rqe = &z->rqes[z->rq_tail & (z->reg.rq_entries - 1)];
+	rqe->off = (off & ~IORING_ZCRX_AREA_MASK) | z->areg.rq_area_token;
+	rqe->len = len;
+	rqe->__pad = 0;
+	z->rq_tail++;
+	__atomic_store_n(z->ktail, z->rq_tail, __ATOMIC_RELEASE);
+}
+
+static void arm_recv(struct zcrx *z, int fd, unsigned int len)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&z->ring);
+
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
+	sqe->ioprio = IORING_RECV_MULTISHOT;
+	sqe->zcrx_ifq_idx = 0;
+	sqe->user_data = RECV_TAG;
+}
+
+/* A field of the ring's fdinfo, "Name:\t<number> ...": the number, or -1. */
+static long long fdinfo_num(struct zcrx *z, const char *name)
+{
+	char path[64], line[256];
+	long long v = -1;
+	size_t n = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", z->ring.ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ':')
+			v = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+struct rx_result {
+	unsigned long long bytes, bad, outside, cqes;
+	int final;		/* res of the CQE without F_MORE */
+};
+
+/*
+ * Receive on @fd until EOF or an error, checking every byte against
+ * pat() and returning every buffer; -ENOSPC re-arms.
+ */
+static void ifq_drain(struct zcrx *z, int fd, struct rx_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	arm_recv(z, fd, 0);
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+		bool done = false;
+
+		if (io_uring_submit_and_wait(&z->ring, 1) < 0) {
+			r->final = -EIO;
+			return;
+		}
+		io_uring_for_each_cqe(&z->ring, head, cqe) {
+			struct io_uring_zcrx_cqe *rc = (void *)(cqe + 1);
+			__u64 off = rc->off & ~IORING_ZCRX_AREA_MASK;
+			unsigned char *p = z->area + off;
+			int i;
+
+			seen++;
+			if (cqe->user_data != RECV_TAG)
+				continue;
+			if (!(cqe->flags & IORING_CQE_F_MORE)) {
+				if (cqe->res == -ENOSPC) {
+					arm_recv(z, fd, 0);
+					continue;
+				}
+				r->final = cqe->res;
+				done = true;
+				continue;
+			}
+			r->cqes++;
+			if (off + cqe->res > z->area_len) {
+				r->outside++;
+				continue;
+			}
+			for (i = 0; i < cqe->res; i++)
+				r->bad += p[i] != pat(r->bytes + i);
+			r->bytes += cqe->res;
+			ifq_return(z, rc->off, cqe->res);
+		}
+		io_uring_cq_advance(&z->ring, seen);
+		if (done)
+			return;
+	}
+}
+
+/* ---------------------------------------------------------- endpoints */
+
+/* A child in netns @ns that sends @len bytes of pat() to @addr. */
+static pid_t sender(const char *ns, const char *addr, int port, size_t len)
+{
+	static unsigned char buf[1 << 16];
+	unsigned long long off = 0;
+	pid_t pid = fork();
+	int fd, old;
+
+	if (pid)
+		return pid;
+	old = ns ? zc_ns_enter(ns) : -1;
+	fd = zc_connect_retry(addr, port);
+	if (old >= 0)
+		zc_ns_leave(old);
+	if (fd < 0)
+		_exit(2);
+	while (off < len) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t w;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = pat(off + i);
+		w = send(fd, buf, n, 0);
+		if (w <= 0)
+			_exit(3);
+		off += w;
+	}
+	close(fd);
+	_exit(0);
+}
+
+FIXTURE(zcrx) {
+	struct zc_pair p;
+	int ifb;
+	int old_ns;
+};
+
+FIXTURE_SETUP(zcrx)
+{
+	ASSERT_EQ(0, zc_pair_create(&self->p, getpid(), NQ));
+	ASSERT_EQ(0, zc_sh("ip netns exec %s %s -G %s tcp-data-split on",
+			   self->p.nsb, zctool, self->p.b));
+	ASSERT_EQ(0, zc_sh("ip netns exec %s ethtool -X %s equal %d && "
+			   "ip netns exec %s ethtool -N %s flow-type tcp4 dst-port %d action %d >/dev/null && "
+			   "ip netns exec %s ethtool -N %s flow-type tcp6 dst-port %d action %d >/dev/null",
+			   self->p.nsb, self->p.b, ZQ, self->p.nsb, self->p.b,
+			   PORT, ZQ, self->p.nsb, self->p.b, PORT, ZQ));
+	/* The receiver, and so the registration, lives in B's netns. */
+	self->old_ns = zc_ns_enter(self->p.nsb);
+	self->ifb = if_nametoindex(self->p.b);
+	ASSERT_NE(0, self->ifb);
+}
+
+FIXTURE_TEARDOWN(zcrx)
+{
+	zc_ns_leave(self->old_ns);
+	zc_pair_unplug(&self->p);
+	zc_pair_netns_del(&self->p);
+}
+
+/* One stream of @len bytes to @addr:PORT, received with RECV_ZC. */
+static void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) *self,
+		   int family, const char *addr, const char *sns, size_t len,
+		   bool expect_zc)
+{
+	struct rx_result r;
+	struct zcrx z;
+	int lfd, cfd;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	lfd = zc_listener(self->p.nsb, family, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(sns, addr, PORT, len);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain(&z, cfd, &r);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(len, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(0, r.outside);
+	if (expect_zc) {
+		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxCopied"));
+		EXPECT_EQ(len, fdinfo_num(&z, "ZcrxZeroCopy"));
+	} else {
+		EXPECT_EQ(len, fdinfo_num(&z, "ZcrxCopied"));
+		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxZeroCopy"));
+	}
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+TEST_F(zcrx, stream_ipv4_zero_copy)
+{
+	stream(_metadata, self, AF_INET, "10.9.0.2", self->p.nsa, 32 << 20,
+	       true);
+}
+
+TEST_F(zcrx, stream_ipv6_zero_copy)
+{
+	stream(_metadata, self, AF_INET6, "fd00::2", self->p.nsa, 16 << 20,
+	       true);
+}
+
+/* Loopback in B's netns: the same ifq, every byte copied. */
+TEST_F(zcrx, stream_loopback_copy_fallback)
+{
+	ASSERT_EQ(0, zc_sh("ip link set lo up"));
+	stream(_metadata, self, AF_INET, "127.0.0.1", NULL, 8 << 20, false);
+}
+
+/* ----------------------------------------------------------- bad input */
+
+static int try_register(struct zcrx *z, unsigned int ring_flags)
+{
+	struct io_uring ring;
+	int ret = ring_init(&ring, ring_flags);
+
+	if (ret)
+		return ret;
+	ret = register_ifq(&ring, &z->reg);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+TEST_F(zcrx, register_bad_input)
+{
+	struct io_uring ring;
+	void *ro, *none;
+	struct zcrx z;
+
+	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+	EXPECT_EQ(-EINVAL, try_register(&z, IORING_SETUP_CQE32));
+	EXPECT_EQ(-EINVAL, try_register(&z, IORING_SETUP_SINGLE_ISSUER |
+					IORING_SETUP_DEFER_TASKRUN));
+
+	z.reg.rq_entries = 0;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.rq_entries = 65536;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.rq_entries = RQ_ENTRIES;
+	z.reg.__resv[1] = 1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.__resv[1] = 0;
+	z.reg.flags = 1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.flags = 0;
+	z.reg.zcrx_id = 1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.zcrx_id = 0;
+
+	z.reg.region_ptr = 0;
+	EXPECT_EQ(-EFAULT, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.region_ptr = (uintptr_t)&z.rd;
+	z.rd.size = 4096;	/* too small for 1024 entries */
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.rd.size = z.rq_len;
+
+	z.reg.area_ptr = 0;
+	EXPECT_EQ(-EFAULT, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.area_ptr = (uintptr_t)&z.areg;
+	z.areg.addr = 0;
+	EXPECT_EQ(-EFAULT, try_register(&z, ZCRX_RING_FLAGS));
+	z.areg.addr = (uintptr_t)z.area + 1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.areg.addr = (uintptr_t)z.area;
+	z.areg.len = 4095;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.areg.len = z.area_len;
+	z.areg.rq_area_token = 1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.areg.rq_area_token = 0;
+
+	ro = mmap(NULL, 16 << 12, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	none = mmap(NULL, 16 << 12, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_NE(MAP_FAILED, none);
+	z.areg.len = 16 << 12;
+	z.areg.addr = (uintptr_t)ro;
+	EXPECT_EQ(-EFAULT, try_register(&z, ZCRX_RING_FLAGS));
+	z.areg.addr = (uintptr_t)none;
+	EXPECT_EQ(-EFAULT, try_register(&z, ZCRX_RING_FLAGS));
+	/* Unmapped once the ring is there: its rings may take the hole. */
+	ASSERT_EQ(0, ring_init(&ring, ZCRX_RING_FLAGS));
+	munmap(none, 16 << 12);
+	EXPECT_EQ(-EFAULT, register_ifq(&ring, &z.reg));
+	io_uring_queue_exit(&ring);
+	munmap(ro, 16 << 12);
+	z.areg.addr = (uintptr_t)z.area;
+	z.areg.len = z.area_len;
+
+	z.reg.if_idx = 0x7fffffff;
+	EXPECT_EQ(-ENODEV, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.if_idx = self->ifb;
+	z.reg.if_rxq = -1;
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.if_rxq = NQ;
+	EXPECT_EQ(-ERANGE, try_register(&z, ZCRX_RING_FLAGS));
+	z.reg.if_rxq = ZQ;
+	munmap(z.area, z.area_len);
+	munmap(z.rq, z.rq_len);
+}
+
+/* A queue is bound once: the same ring or another gets an error. */
+TEST_F(zcrx, register_twice)
+{
+	struct zcrx a, b;
+
+	ASSERT_EQ(0, ifq_setup(&a, self->ifb, ZQ));
+	EXPECT_EQ(-EBUSY, register_ifq(&a.ring, &a.reg));
+	ASSERT_EQ(0, ifq_prepare(&b, self->ifb, ZQ));
+	EXPECT_EQ(-EEXIST, try_register(&b, ZCRX_RING_FLAGS));
+	/* Another queue on another ring is fine. */
+	b.reg.if_rxq = ZQ - 1;
+	EXPECT_EQ(0, try_register(&b, ZCRX_RING_FLAGS));
+	ifq_free(&a);
+	/* Closed: bound again at once. */
+	b.reg.if_rxq = ZQ;
+	EXPECT_EQ(0, try_register(&b, ZCRX_RING_FLAGS));
+	munmap(b.area, b.area_len);
+	munmap(b.rq, b.rq_len);
+}
+
+/* The kernel-allocated refill ring, mmap()ed at the offset it returns. */
+TEST_F(zcrx, region_mmap)
+{
+	struct rx_result r;
+	struct zcrx z;
+	void *rq;
+	int lfd, cfd;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+	z.rd.user_addr = 0;
+	z.rd.flags = 0;
+	ASSERT_EQ(0, ring_init(&z.ring, ZCRX_RING_FLAGS));
+	ASSERT_EQ(0, register_ifq(&z.ring, &z.reg));
+	ASSERT_NE(0, z.rd.mmap_offset);
+	rq = mmap(NULL, z.rq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  z.ring.ring_fd, z.rd.mmap_offset);
+	ASSERT_NE(MAP_FAILED, rq);
+	munmap(z.rq, z.rq_len);
+	z.rq = rq;
+	z.khead = rq + z.reg.offsets.head;
+	z.ktail = rq + z.reg.offsets.tail;
+	z.rqes = rq + z.reg.offsets.rqes;
+	z.rq_tail = 0;
+
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	/* More than the area: the stream needs the refill ring to work. */
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 3 * AREA_PAGES * 4096UL);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain(&z, cfd, &r);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(3 * AREA_PAGES * 4096UL, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_NE(0, *z.khead);
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+static int recv_once(struct zcrx *z, int fd, unsigned int ifq_idx,
+		     unsigned int ioprio, struct io_uring_cqe *out)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&z->ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, 0, 0);
+	sqe->ioprio = ioprio;
+	sqe->zcrx_ifq_idx = ifq_idx;
+	sqe->user_data = RECV_TAG;
+	io_uring_submit(&z->ring);
+	ret = io_uring_wait_cqe(&z->ring, &cqe);
+	if (ret)
+		return ret;
+	*out = *cqe;
+	io_uring_cqe_seen(&z->ring, cqe);
+	return 0;
+}
+
+TEST_F(zcrx, recv_bad_input)
+{
+	struct io_uring_cqe cqe;
+	struct zcrx z;
+	int udp;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	ASSERT_EQ(0, recv_once(&z, z.ring.ring_fd, 0, IORING_RECV_MULTISHOT,
+			       &cqe));
+	EXPECT_EQ(-ENOTSOCK, cqe.res);
+	EXPECT_EQ(0, cqe.flags & IORING_CQE_F_MORE);
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, recv_once(&z, udp, 0, IORING_RECV_MULTISHOT, &cqe));
+	EXPECT_EQ(-EPROTONOSUPPORT, cqe.res);
+	ASSERT_EQ(0, recv_once(&z, udp, 1, IORING_RECV_MULTISHOT, &cqe));
+	EXPECT_EQ(-EINVAL, cqe.res);
+	ASSERT_EQ(0, recv_once(&z, udp, 0, 0, &cqe));
+	EXPECT_EQ(-EINVAL, cqe.res);
+	close(udp);
+	ifq_free(&z);
+}
+
+/*
+ * A receiver that holds every buffer and is killed mid-stream, or exits
+ * without closing its ring: the queue can be bound again right away and
+ * the stream's remaining data is dropped cleanly.
+ */
+static void rebind_after(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(zcrx) *self, int how)
+{
+	int lfd, round;
+
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	for (round = 0; round < 3; round++) {
+		pid_t snd, rcv;
+		int st, go[2];
+		struct zcrx z;
+
+		ASSERT_EQ(0, pipe(go));
+		snd = sender(self->p.nsa, "10.9.0.2", PORT, 64 << 20);
+		rcv = fork();
+		if (!rcv) {
+			struct io_uring_cqe *cqe;
+			unsigned int n = 0;
+			int cfd;
+
+			if (ifq_setup(&z, self->ifb, ZQ))
+				_exit(10);
+			cfd = zc_accept_in(lfd, 20000);
+			if (cfd < 0)
+				_exit(11);
+			arm_recv(&z, cfd, 0);
+			/* Take buffers and never give them back. */
+			while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
+			       !io_uring_peek_cqe(&z.ring, &cqe)) {
+				n++;
+				io_uring_cqe_seen(&z.ring, cqe);
+			}
+			if (write(go[1], "x", 1) != 1)
+				_exit(12);
+			if (how == 1)
+				_exit(0);	/* exit with the ring open */
+			pause();
+		}
+		ASSERT_EQ(1, read(go[0], &st, 1));
+		if (how == 0)
+			kill(rcv, SIGKILL);
+		zc_wait_child(rcv);
+		kill(snd, SIGKILL);
+		zc_wait_child(snd);
+		close(go[0]);
+		close(go[1]);
+		/* No EEXIST: the queue was unbound as the ring closed. */
+		ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+		EXPECT_EQ(0, try_register(&z, ZCRX_RING_FLAGS));
+		munmap(z.area, z.area_len);
+		munmap(z.rq, z.rq_len);
+	}
+	close(lfd);
+}
+
+TEST_F(zcrx, rebind_after_kill)
+{
+	rebind_after(_metadata, self, 0);
+}
+
+TEST_F(zcrx, rebind_after_exit)
+{
+	rebind_after(_metadata, self, 1);
+}
+
+TEST_HARNESS_MAIN
