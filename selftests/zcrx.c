@@ -135,14 +135,14 @@ static void ifq_return(struct zcrx *z, __u64 off, __u32 len)
 	__atomic_store_n(z->ktail, z->rq_tail, __ATOMIC_RELEASE);
 }
 
-static void arm_recv(struct zcrx *z, int fd, unsigned int len)
+static void arm_recv(struct zcrx *z, int fd, unsigned int len, __u64 tag)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&z->ring);
 
 	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
 	sqe->ioprio = IORING_RECV_MULTISHOT;
 	sqe->zcrx_ifq_idx = 0;
-	sqe->user_data = RECV_TAG;
+	sqe->user_data = tag;
 }
 
 /* A field of the ring's fdinfo, "Name:\t<number> ...": the number, or -1. */
@@ -164,61 +164,104 @@ static long long fdinfo_num(struct zcrx *z, const char *name)
 	return v;
 }
 
+/* fdinfo's "ZcrxArea: N pages, F free, H held by user": H, or -1. */
+static long long fdinfo_held(struct zcrx *z)
+{
+	char path[64], line[256];
+	unsigned long long pages, held;
+	long long v = -1;
+	unsigned int free;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", z->ring.ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "ZcrxArea: %llu pages, %u free, %llu held",
+			   &pages, &free, &held) == 3)
+			v = held;
+	fclose(f);
+	return v;
+}
+
 struct rx_result {
-	unsigned long long bytes, bad, outside, cqes;
+	unsigned long long bytes, bad, outside, cqes, copied_cqes, enospc;
 	int final;		/* res of the CQE without F_MORE */
+	bool done;
 };
 
+/* How a receiver treats the buffers it got. */
+enum { RET_ONCE, RET_TWICE, RET_NEVER };
+
 /*
- * Receive on @fd until EOF or an error, checking every byte against
- * pat() and returning every buffer; -ENOSPC re-arms.
+ * Receive on @n connections until each ends (EOF or an error), checking
+ * every byte against pat() of its stream, and return buffers as @ret
+ * says.  A request that ends in -ENOSPC (the CQ was full) is re-armed.
  */
-static void ifq_drain(struct zcrx *z, int fd, struct rx_result *r)
+static void ifq_drain_n(struct zcrx *z, const int *fds, int n,
+			struct rx_result *r, int ret)
 {
-	memset(r, 0, sizeof(*r));
-	arm_recv(z, fd, 0);
-	for (;;) {
+	int i, left = n;
+
+	memset(r, 0, n * sizeof(*r));
+	for (i = 0; i < n; i++)
+		arm_recv(z, fds[i], 0, RECV_TAG + i);
+	while (left) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
-		bool done = false;
 
 		if (io_uring_submit_and_wait(&z->ring, 1) < 0) {
-			r->final = -EIO;
+			r[0].final = -EIO;
 			return;
 		}
 		io_uring_for_each_cqe(&z->ring, head, cqe) {
 			struct io_uring_zcrx_cqe *rc = (void *)(cqe + 1);
 			__u64 off = rc->off & ~IORING_ZCRX_AREA_MASK;
 			unsigned char *p = z->area + off;
-			int i;
+			struct rx_result *rr;
+			int k;
 
 			seen++;
-			if (cqe->user_data != RECV_TAG)
+			i = cqe->user_data - RECV_TAG;
+			if (i < 0 || i >= n)
 				continue;
+			rr = &r[i];
 			if (!(cqe->flags & IORING_CQE_F_MORE)) {
 				if (cqe->res == -ENOSPC) {
-					arm_recv(z, fd, 0);
+					rr->enospc++;
+					arm_recv(z, fds[i], 0, RECV_TAG + i);
 					continue;
 				}
-				r->final = cqe->res;
-				done = true;
+				rr->final = cqe->res;
+				rr->done = true;
+				left--;
 				continue;
 			}
-			r->cqes++;
+			rr->cqes++;
+			rr->copied_cqes += !!(rc->__pad & IORING_ZCRX_CQE_COPIED);
 			if (off + cqe->res > z->area_len) {
-				r->outside++;
+				rr->outside++;
 				continue;
 			}
-			for (i = 0; i < cqe->res; i++)
-				r->bad += p[i] != pat(r->bytes + i);
-			r->bytes += cqe->res;
-			ifq_return(z, rc->off, cqe->res);
+			for (k = 0; k < cqe->res; k++)
+				rr->bad += p[k] != pat(rr->bytes + k);
+			rr->bytes += cqe->res;
+			if (ret != RET_NEVER)
+				ifq_return(z, rc->off, cqe->res);
+			if (ret == RET_TWICE)
+				ifq_return(z, rc->off, cqe->res);
 		}
 		io_uring_cq_advance(&z->ring, seen);
-		if (done)
-			return;
 	}
 }
+
+static void ifq_drain(struct zcrx *z, int fd, struct rx_result *r)
+{
+	ifq_drain_n(z, &fd, 1, r, RET_ONCE);
+}
+
+static int try_register(struct zcrx *z, unsigned int ring_flags);
 
 /* ---------------------------------------------------------- endpoints */
 
@@ -308,9 +351,11 @@ static void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) *self,
 	if (expect_zc) {
 		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxCopied"));
 		EXPECT_EQ(len, fdinfo_num(&z, "ZcrxZeroCopy"));
+		EXPECT_EQ(0, r.copied_cqes);
 	} else {
 		EXPECT_EQ(len, fdinfo_num(&z, "ZcrxCopied"));
 		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxZeroCopy"));
+		EXPECT_EQ(r.cqes, r.copied_cqes);
 	}
 	close(cfd);
 	close(lfd);
@@ -334,6 +379,398 @@ TEST_F(zcrx, stream_loopback_copy_fallback)
 {
 	ASSERT_EQ(0, zc_sh("ip link set lo up"));
 	stream(_metadata, self, AF_INET, "127.0.0.1", NULL, 8 << 20, false);
+}
+
+/* Steer @port to ZQ as well (the fixture steers PORT). */
+static int steer_port(FIXTURE_DATA(zcrx) *self, int port)
+{
+	return zc_sh("ip netns exec %s ethtool -N %s flow-type tcp4 dst-port %d action %d >/dev/null",
+		     self->p.nsb, self->p.b, port, ZQ);
+}
+
+/* Three streams at once on one ifq, each checked against its own bytes. */
+TEST_F(zcrx, several_connections)
+{
+	int lfd[3], cfd[3], i;
+	struct rx_result r[3];
+	pid_t pid[3];
+	struct zcrx z;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	for (i = 0; i < 3; i++) {
+		if (i)
+			ASSERT_EQ(0, steer_port(self, PORT + i));
+		lfd[i] = zc_listener(self->p.nsb, AF_INET, PORT + i);
+		ASSERT_LE(0, lfd[i]);
+		pid[i] = sender(self->p.nsa, "10.9.0.2", PORT + i,
+				(4 + i) << 20);
+		cfd[i] = zc_accept_in(lfd[i], 20000);
+		ASSERT_LE(0, cfd[i]);
+	}
+	ifq_drain_n(&z, cfd, 3, r, RET_ONCE);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, zc_wait_child(pid[i]));
+		EXPECT_EQ(0, r[i].final);
+		EXPECT_EQ((4 + i) << 20, r[i].bytes);
+		EXPECT_EQ(0, r[i].bad);
+		EXPECT_EQ(0, r[i].copied_cqes);
+		close(cfd[i]);
+		close(lfd[i]);
+	}
+	/* Returned, but the kernel reads the refill ring lazily. */
+	EXPECT_EQ(z.rq_tail - *z.khead, fdinfo_held(&z));
+	ifq_free(&z);
+}
+
+/* An area of 2 MiB huge pages. */
+TEST_F(zcrx, hugepage_area)
+{
+	struct rx_result r;
+	struct zcrx z;
+	int lfd, cfd;
+	pid_t pid;
+
+	ASSERT_EQ(0, zc_sh("echo 4 > /proc/sys/vm/nr_hugepages"));
+	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+	munmap(z.area, z.area_len);
+	z.area_len = 4 << 20;
+	z.area = mmap(NULL, z.area_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	ASSERT_NE(MAP_FAILED, z.area);
+	z.areg.addr = (uintptr_t)z.area;
+	z.areg.len = z.area_len;
+	ASSERT_EQ(0, ring_init(&z.ring, ZCRX_RING_FLAGS));
+	ASSERT_EQ(0, register_ifq(&z.ring, &z.reg));
+	z.khead = z.rq + z.reg.offsets.head;
+	z.ktail = z.rq + z.reg.offsets.tail;
+	z.rqes = z.rq + z.reg.offsets.rqes;
+	z.rq_tail = 0;
+
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 16 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain(&z, cfd, &r);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(16 << 20, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(0, r.copied_cqes);
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+/*
+ * Garbage in the refill ring (another area, a non-zero pad, an index past
+ * the area, a buffer never handed out) and every buffer returned twice:
+ * the kernel skips what is not a buffer the application holds, and the
+ * stream is intact.
+ */
+TEST_F(zcrx, refill_garbage_and_double_return)
+{
+	struct rx_result r;
+	struct zcrx z;
+	int lfd, cfd, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	for (i = 0; i < 64; i++) {
+		struct io_uring_zcrx_rqe *rqe = &z.rqes[z.rq_tail++ &
+						      (RQ_ENTRIES - 1)];
+
+		switch (i % 4) {
+		case 0:
+			rqe->off = 1ULL << IORING_ZCRX_AREA_SHIFT;
+			rqe->__pad = 0;
+			break;
+		case 1:
+			rqe->off = 0;
+			rqe->__pad = 1;
+			break;
+		case 2:
+			rqe->off = (AREA_PAGES + i) * 4096ULL;
+			rqe->__pad = 0;
+			break;
+		default:
+			rqe->off = i * 4096ULL;
+			rqe->__pad = 0;
+			break;
+		}
+		rqe->len = 4096;
+	}
+	__atomic_store_n(z.ktail, z.rq_tail, __ATOMIC_RELEASE);
+
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 24 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain_n(&z, &cfd, 1, &r, RET_TWICE);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(24 << 20, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	/* Each buffer counts once, however often it sits in the ring. */
+	EXPECT_GE((z.rq_tail - *z.khead) / 2, fdinfo_held(&z));
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+/*
+ * Buffers the application holds are counted, and are what it has not
+ * returned: the user references are exact.
+ */
+TEST_F(zcrx, user_refs_exact)
+{
+	struct rx_result r;
+	struct zcrx z;
+	int lfd, cfd;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	/* Less than the area: it all fits without returning anything. */
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 1 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain_n(&z, &cfd, 1, &r, RET_NEVER);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(1 << 20, r.bytes);
+	EXPECT_EQ(r.cqes, fdinfo_held(&z));
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+/*
+ * A CQ far smaller than what one issue posts: the request ends with
+ * -ENOSPC, is re-armed, and the stream is intact.
+ */
+TEST_F(zcrx, cq_overflow_rearm)
+{
+	struct io_uring_params p = { .flags = ZCRX_RING_FLAGS };
+	struct rx_result r;
+	struct zcrx z;
+	int lfd, cfd;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+	ASSERT_EQ(0, io_uring_queue_init_params(4, &z.ring, &p));
+	ASSERT_EQ(0, register_ifq(&z.ring, &z.reg));
+	z.khead = z.rq + z.reg.offsets.head;
+	z.ktail = z.rq + z.reg.offsets.tail;
+	z.rqes = z.rq + z.reg.offsets.rqes;
+	z.rq_tail = 0;
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 8 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ifq_drain(&z, cfd, &r);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(8 << 20, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_LT(0, r.enospc);
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+/* A veth pair next to the zcnic pair: every byte takes the copy path. */
+TEST_F(zcrx, stream_veth_copy_fallback)
+{
+	ASSERT_EQ(0, zc_sh("ip link add zv%d netns %s type veth peer name zw%d netns %s && "
+			   "ip -n %s addr add 10.10.0.1/24 dev zv%d && ip -n %s link set zv%d up && "
+			   "ip -n %s addr add 10.10.0.2/24 dev zw%d && ip -n %s link set zw%d up",
+			   getpid(), self->p.nsa, getpid(), self->p.nsb,
+			   self->p.nsa, getpid(), self->p.nsa, getpid(),
+			   self->p.nsb, getpid(), self->p.nsb, getpid()));
+	stream(_metadata, self, AF_INET, "10.10.0.2", self->p.nsa, 8 << 20,
+	       false);
+}
+
+/*
+ * Device events while bound, under traffic: down and up, an MTU change.
+ * The stream survives (TCP retransmits what the device dropped), and a
+ * channel count that would remove the bound queue is refused.
+ */
+TEST_F(zcrx, device_events_under_traffic)
+{
+	struct rx_result r;
+	pid_t pid, ev;
+	struct zcrx z;
+	int lfd, cfd;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	EXPECT_NE(0, zc_sh("ethtool -L %s combined 2 2>/dev/null", self->p.b));
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 48 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	ev = fork();
+	if (!ev) {
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			usleep(300000);
+			zc_sh("ip link set %s down; sleep 0.1; ip link set %s up",
+			      self->p.b, self->p.b);
+			usleep(300000);
+			zc_sh("ip link set %s mtu 4000; sleep 0.1; ip link set %s mtu 1500",
+			      self->p.b, self->p.b);
+		}
+		_exit(0);
+	}
+	ifq_drain(&z, cfd, &r);
+	EXPECT_EQ(0, zc_wait_child(ev));
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r.final);
+	EXPECT_EQ(48 << 20, r.bytes);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(1, fdinfo_num(&z, "ZcrxIfq") >= 0);
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+}
+
+/*
+ * The device goes away (unregistered, or moved to another netns) while
+ * bound, with buffers held and a stream in flight; the ring then closes
+ * cleanly.
+ */
+static void device_gone(struct __test_metadata *_metadata,
+			FIXTURE_DATA(zcrx) *self, bool unplug)
+{
+	struct io_uring_cqe *cqe;
+	struct zcrx z;
+	int lfd, cfd, n = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
+	ASSERT_LE(0, lfd);
+	pid = sender(self->p.nsa, "10.9.0.2", PORT, 256 << 20);
+	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_LE(0, cfd);
+	arm_recv(&z, cfd, 0, RECV_TAG);
+	while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
+	       !io_uring_peek_cqe(&z.ring, &cqe)) {
+		n++;
+		io_uring_cqe_seen(&z.ring, cqe);
+	}
+	if (unplug)
+		zc_pair_unplug(&self->p);
+	else
+		ASSERT_EQ(0, zc_sh("ip netns add zm%d && ip link set %s netns zm%d",
+				   getpid(), self->p.b, getpid()));
+	kill(pid, SIGKILL);
+	zc_wait_child(pid);
+	EXPECT_LT(0, fdinfo_held(&z));
+	close(cfd);
+	close(lfd);
+	ifq_free(&z);
+	if (!unplug)
+		zc_sh("ip netns del zm%d", getpid());
+}
+
+TEST_F(zcrx, device_unregistered_while_bound)
+{
+	device_gone(_metadata, self, true);
+}
+
+TEST_F(zcrx, device_netns_move_while_bound)
+{
+	device_gone(_metadata, self, false);
+}
+
+/*
+ * As a user with CAP_NET_ADMIN only: the area and the refill ring are
+ * charged to RLIMIT_MEMLOCK (an area past it is refused), and the locked
+ * memory returns to its baseline after the ring closes.
+ */
+static int become_nobody_with_net_admin(rlim_t memlock)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	struct rlimit rl = { memlock, memlock };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
+	    setresgid(ZC_UNPRIV_GID, ZC_UNPRIV_GID, ZC_UNPRIV_GID) ||
+	    setresuid(ZC_UNPRIV_UID, ZC_UNPRIV_UID, ZC_UNPRIV_UID) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return -errno;
+	data[0].effective = data[0].permitted = 1U << CAP_NET_ADMIN;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return zc_have_cap(CAP_IPC_LOCK) || !zc_have_cap(CAP_NET_ADMIN) ?
+	       -EPERM : 0;
+}
+
+#define CHILD_CHECK(cond, code) do {					\
+	if (!(cond)) {							\
+		fprintf(stderr, "# %s:%d: %s\n", __FILE__, __LINE__, #cond);\
+		_exit(code);						\
+	}								\
+} while (0)
+
+/* In a child: the teardown needs root back. */
+static int unprivileged_memlock_child(int ifindex)
+{
+	long base, during, after = -1;
+	struct zcrx z;
+	int i;
+
+	/* 4 MiB area + 5 pages of refill ring, under an 8 MiB limit. */
+	CHILD_CHECK(!become_nobody_with_net_admin(8 << 20), 10);
+	base = zc_status_kb("VmPin");
+	CHILD_CHECK(base >= 0, 11);
+
+	CHILD_CHECK(!ifq_prepare(&z, ifindex, ZQ), 12);
+	munmap(z.area, z.area_len);
+	z.area_len = 16 << 20;
+	z.area = mmap(NULL, z.area_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	z.areg.addr = (uintptr_t)z.area;
+	z.areg.len = z.area_len;
+	CHILD_CHECK(try_register(&z, ZCRX_RING_FLAGS) == -ENOMEM, 13);
+	CHILD_CHECK(zc_status_kb("VmPin") == base, 14);
+	munmap(z.area, z.area_len);
+	munmap(z.rq, z.rq_len);
+
+	CHILD_CHECK(!ifq_setup(&z, ifindex, ZQ), 15);
+	during = zc_status_kb("VmPin");
+	fprintf(stderr, "# VmPin: %ld kB before, %ld kB bound\n", base, during);
+	CHILD_CHECK(during == base + AREA_PAGES * 4 + (long)(z.rq_len >> 10),
+		    16);
+	ifq_free(&z);
+	/* The area is released once its page pool lets go of it. */
+	for (i = 0; i < 50; i++) {
+		after = zc_status_kb("VmPin");
+		if (after == base)
+			break;
+		usleep(100000);
+	}
+	CHILD_CHECK(after == base, 17);
+	return 0;
+}
+
+TEST_F(zcrx, unprivileged_memlock)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(unprivileged_memlock_child(self->ifb));
+	EXPECT_EQ(0, zc_wait_child(pid));
 }
 
 /* ----------------------------------------------------------- bad input */
@@ -563,7 +1000,7 @@ static void rebind_after(struct __test_metadata *_metadata,
 			cfd = zc_accept_in(lfd, 20000);
 			if (cfd < 0)
 				_exit(11);
-			arm_recv(&z, cfd, 0);
+			arm_recv(&z, cfd, 0, RECV_TAG);
 			/* Take buffers and never give them back. */
 			while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
 			       !io_uring_peek_cqe(&z.ring, &cqe)) {

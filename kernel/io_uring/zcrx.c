@@ -727,15 +727,21 @@ int io_zcrx_region_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma)
 void io_zcrx_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 {
 	struct io_zcrx_ifq *ifq = ctx->ifq;
+	struct io_zcrx_area *area;
+	unsigned long long held = 0;
+	unsigned long i;
 
 	lockdep_assert_held(&ctx->uring_lock);
 
 	if (!ifq)
 		return;
+	area = ifq->area;
 	seq_printf(m, "ZcrxIfq:\tif_idx %u rxq %u bound %d\n", ifq->if_idx,
 		   ifq->if_rxq, !!READ_ONCE(ifq->netdev));
-	seq_printf(m, "ZcrxArea:\t%lu pages, %u free\n", ifq->area->nr_pages,
-		   READ_ONCE(ifq->area->free_count));
+	for (i = 0; i < area->nr_pages; i++)
+		held += atomic_read(&area->user_refs[i]);
+	seq_printf(m, "ZcrxArea:\t%lu pages, %u free, %llu held by user\n",
+		   area->nr_pages, READ_ONCE(area->free_count), held);
 	seq_printf(m, "ZcrxZeroCopy:\t%llu bytes in %llu cqes\n",
 		   ifq->zc_bytes, ifq->zc_cqes);
 	seq_printf(m, "ZcrxCopied:\t%llu bytes in %llu cqes\n",
@@ -764,7 +770,7 @@ struct io_zcrx_args {
  * never goes to the overflow list, so a full CQ ends the request.
  */
 static bool io_zcrx_post(struct io_kiocb *req, struct net_iov *niov,
-			 unsigned int off, unsigned int len)
+			 unsigned int off, unsigned int len, bool copied)
 {
 	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 	struct io_ring_ctx *ctx = req->ctx;
@@ -782,7 +788,7 @@ static bool io_zcrx_post(struct io_kiocb *req, struct net_iov *niov,
 	rcqe = (struct io_uring_zcrx_cqe *)(cqe + 1);
 	rcqe->off = ((u64)area->area_id << IORING_ZCRX_AREA_SHIFT) |
 		    ((u64)net_iov_idx(niov) << PAGE_SHIFT) | off;
-	rcqe->__pad = 0;
+	rcqe->__pad = copied ? IORING_ZCRX_CQE_COPIED : 0;
 	return true;
 }
 
@@ -852,7 +858,7 @@ static int io_zcrx_copy(struct io_zcrx_args *args, struct page *page,
 		}
 		kunmap_local(dst);
 
-		if (!io_zcrx_post(args->req, niov, 0, n)) {
+		if (!io_zcrx_post(args->req, niov, 0, n, true)) {
 			io_zcrx_return_niov(niov);
 			args->err = -ENOSPC;
 			return done ? done : -ENOSPC;
@@ -888,7 +894,7 @@ static int io_zcrx_frag(struct io_zcrx_args *args, const skb_frag_t *frag,
 	/* Another provider's memory: not ours to hand out, nor to read. */
 	if (!io_zcrx_niov_is_ours(ifq, niov))
 		return -EFAULT;
-	if (!io_zcrx_post(args->req, niov, off, len)) {
+	if (!io_zcrx_post(args->req, niov, off, len, false)) {
 		args->err = -ENOSPC;
 		return -ENOSPC;
 	}
