@@ -6,6 +6,8 @@
  *   zc_register_send_policy(3)  coalesce a ring's zero-copy notifications
  *   zc_tracker_new(3)           which send buffers may be reused now
  *   zc_policy_attach(3)         register, replace and remove BPF policies
+ *   zc_rx_new(3)                zero-copy receive: area, refill ring, queue
+ *   zc_rx_steer(3)              header split and flow steering to a queue
  */
 #ifndef LIBZC_ZC_H
 #define LIBZC_ZC_H
@@ -42,6 +44,73 @@ struct io_uring_zc_send_policy {
 #ifndef IORING_NOTIF_USAGE_ZC_COPIED
 #define IORING_SEND_ZC_REPORT_USAGE	(1U << 3)
 #define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
+#endif
+
+/*
+ * Zero-copy receive (zcrx), upstream 6.15's ABI, likewise repeated; with
+ * this kernel's header first on the include path these come from it.
+ */
+#ifndef IORING_ZCRX_AREA_SHIFT
+#define IORING_REGISTER_ZCRX_IFQ	32
+#define IORING_OP_RECV_ZC		58
+#define IORING_MEM_REGION_TYPE_USER	1
+#define IORING_ZCRX_AREA_SHIFT		48
+#define IORING_ZCRX_AREA_MASK	(~(((__u64)1 << IORING_ZCRX_AREA_SHIFT) - 1))
+
+struct io_uring_region_desc {
+	__u64	user_addr;
+	__u64	size;
+	__u32	flags;
+	__u32	id;
+	__u64	mmap_offset;
+	__u64	__resv[4];
+};
+
+struct io_uring_zcrx_rqe {
+	__u64	off;
+	__u32	len;
+	__u32	__pad;
+};
+
+struct io_uring_zcrx_cqe {
+	__u64	off;
+	__u64	__pad;
+};
+
+struct io_uring_zcrx_offsets {
+	__u32	head;
+	__u32	tail;
+	__u32	rqes;
+	__u32	__resv2;
+	__u64	__resv[2];
+};
+
+struct io_uring_zcrx_area_reg {
+	__u64	addr;
+	__u64	len;
+	__u64	rq_area_token;
+	__u32	flags;
+	__u32	__resv1;
+	__u64	__resv2[2];
+};
+
+struct io_uring_zcrx_ifq_reg {
+	__u32	if_idx;
+	__u32	if_rxq;
+	__u32	rq_entries;
+	__u32	flags;
+	__u64	area_ptr;
+	__u64	region_ptr;
+	struct io_uring_zcrx_offsets offsets;
+	__u32	zcrx_id;
+	__u32	__resv2;
+	__u64	__resv[3];
+};
+#endif
+
+/* This kernel's extension: the chunk was copied, not written by the NIC. */
+#ifndef IORING_ZCRX_CQE_COPIED
+#define IORING_ZCRX_CQE_COPIED		(1ULL << 0)
 #endif
 
 /* ------------------------------------------------ coalesced notifications */
@@ -89,6 +158,57 @@ int zc_tracker_submit(struct zc_tracker *t, __u64 user_data);
 int zc_tracker_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe);
 int zc_tracker_pop(struct zc_tracker *t, __u64 *user_data);
 unsigned int zc_tracker_inflight(const struct zc_tracker *t);
+
+/* ------------------------------------------------------- zero-copy receive */
+
+/* zc_rx_params.flags */
+#define ZC_RX_HUGEPAGES		(1U << 0)	/* area of 2 MiB huge pages */
+#define ZC_RX_KERNEL_RQ		(1U << 1)	/* refill ring mmap()ed */
+
+struct zc_rx_params {
+	unsigned int	ifindex;	/* the NIC, in the caller's netns */
+	unsigned int	rxq;		/* its rx queue to bind */
+	size_t		area_size;	/* bytes; 0 for 32 MiB */
+	unsigned int	rq_entries;	/* 0 for one per area page */
+	unsigned int	flags;		/* ZC_RX_* */
+};
+
+struct zc_rx;
+
+struct zc_rx *zc_rx_new(struct io_uring *ring, const struct zc_rx_params *p,
+			int *err);
+void zc_rx_free(struct zc_rx *rx);
+void zc_rx_prep_recv(struct zc_rx *rx, struct io_uring_sqe *sqe, int fd,
+		     unsigned int len);
+void *zc_rx_cqe_data(const struct zc_rx *rx, const struct io_uring_cqe *cqe);
+int zc_rx_return(struct zc_rx *rx, const struct io_uring_cqe *cqe);
+unsigned int zc_rx_area_pages(const struct zc_rx *rx);
+
+/* A RECV_ZC data CQE (F_MORE) against the final one. */
+static inline bool zc_rx_cqe_is_data(const struct io_uring_cqe *cqe)
+{
+	return cqe->flags & IORING_CQE_F_MORE;
+}
+
+/* Did the CPU copy this chunk into the area (the copy fallback)? */
+static inline bool zc_rx_cqe_copied(const struct io_uring_cqe *cqe)
+{
+	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
+
+	return rc->__pad & IORING_ZCRX_CQE_COPIED;
+}
+
+/* zc_rx_steer() flags */
+#define ZC_STEER_IPV6		(1U << 0)	/* also tcp6 rules */
+
+int zc_rx_steer(const char *ifname, unsigned int rxq,
+		const unsigned short *ports, unsigned int nports,
+		unsigned int flags);
+int zc_rx_set_header_split(const char *ifname, bool on);
+
+/* liburing 2.10's (liburing-zcrx compat header) */
+int io_uring_register_ifq(struct io_uring *ring,
+			  struct io_uring_zcrx_ifq_reg *reg);
 
 /* ------------------------------------------------------------- policies */
 
