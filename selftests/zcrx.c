@@ -4,7 +4,8 @@
  * zcnic pair: tx%d/rx%d namespaces, 4 queues, tcp-data-split on B, the
  * test's port steered to B's queue 3, which the ifq binds.
  *
- * stream_*: a TCP stream checked byte by byte.  On zcnic every payload
+ * stream_*: a TCP stream checked byte by byte (1 GiB of it under make
+ * check-full).  On zcnic every payload
  * byte comes zero-copy, at an offset inside the area, and fdinfo's copy
  * counter stays 0; over loopback every byte takes the copy fallback.
  * register_*, recv_bad_*: bad input gets upstream's errno.
@@ -372,6 +373,18 @@ TEST_F(zcrx, stream_ipv6_zero_copy)
 {
 	stream(_metadata, self, AF_INET6, "fd00::2", self->p.nsa, 16 << 20,
 	       true);
+}
+
+/*
+ * Bulk integrity: 64 MiB under the debug kernel's KASAN, 1 GiB under
+ * make check-full (ZC_TEST_FULL=1, on the stock kernel).
+ */
+TEST_F(zcrx, stream_bulk_integrity)
+{
+	const char *full = getenv("ZC_TEST_FULL");
+	size_t len = full && *full == '1' ? 1UL << 30 : 64UL << 20;
+
+	stream(_metadata, self, AF_INET, "10.9.0.2", self->p.nsa, len, true);
 }
 
 /* Loopback in B's netns: the same ifq, every byte copied. */

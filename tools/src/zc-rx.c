@@ -175,6 +175,9 @@ struct ifq {
 	size_t area_len;
 	uint64_t token;
 	uint32_t zcrx_id;
+	/* Returns that found the refill ring full, retried first. */
+	struct io_uring_zcrx_rqe *backlog;
+	unsigned int nr_backlog, max_backlog;
 };
 
 static void ifq_setup(struct ifq *q, const struct opts *o)
@@ -244,6 +247,11 @@ static void ifq_setup(struct ifq *q, const struct opts *o)
 	};
 	q->token = area.rq_area_token;
 	q->zcrx_id = reg.zcrx_id;
+	/* A CQE per chunk: a page can hold several. */
+	q->max_backlog = 4 * (q->area_len / page);
+	q->backlog = calloc(q->max_backlog, sizeof(*q->backlog));
+	if (!q->backlog)
+		die("out of memory");
 }
 
 static void arm(struct ifq *q, struct conn *c, unsigned int limit)
@@ -257,23 +265,48 @@ static void arm(struct ifq *q, struct conn *c, unsigned int limit)
 	c->armed_at = c->bytes;
 }
 
-/* Give a buffer back; false if the refill ring is full. */
-static bool refill(struct ifq *q, const struct io_uring_cqe *cqe)
+/* Put one entry in the refill ring; false if it is full. */
+static bool rq_push(struct ifq *q, uint64_t off, uint32_t len)
 {
-	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
 	struct io_uring_zcrx_rq *rq = &q->rq;
 	struct io_uring_zcrx_rqe *rqe;
-	unsigned int mask = rq->ring_entries - 1;
 
 	if (rq->rq_tail - __atomic_load_n(rq->khead, __ATOMIC_ACQUIRE) >=
 	    rq->ring_entries)
 		return false;
-	rqe = &rq->rqes[rq->rq_tail & mask];
-	rqe->off = (rc->off & ~IORING_ZCRX_AREA_MASK) | q->token;
-	rqe->len = cqe->res;
+	rqe = &rq->rqes[rq->rq_tail & (rq->ring_entries - 1)];
+	rqe->off = off;
+	rqe->len = len;
 	rqe->__pad = 0;
 	__atomic_store_n(rq->ktail, ++rq->rq_tail, __ATOMIC_RELEASE);
 	return true;
+}
+
+/*
+ * Give a buffer back.  The kernel reads the refill ring when it needs
+ * buffers, so a full ring empties later: keep the return until then
+ * rather than lose the buffer.  Return false if it had to wait.
+ */
+static bool refill(struct ifq *q, const struct io_uring_cqe *cqe)
+{
+	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
+	uint64_t off = (rc->off & ~IORING_ZCRX_AREA_MASK) | q->token;
+	unsigned int i = 0;
+
+	while (i < q->nr_backlog && rq_push(q, q->backlog[i].off,
+					     q->backlog[i].len))
+		i++;
+	memmove(q->backlog, q->backlog + i,
+		(q->nr_backlog - i) * sizeof(*q->backlog));
+	q->nr_backlog -= i;
+	if (!q->nr_backlog && rq_push(q, off, cqe->res))
+		return true;
+	if (q->nr_backlog == q->max_backlog)
+		die("more buffers held than the area has pages");
+	q->backlog[q->nr_backlog++] = (struct io_uring_zcrx_rqe){
+		.off = off, .len = cqe->res,
+	};
+	return false;
 }
 
 static void check(struct conn *c, const unsigned char *p, int n,
@@ -393,7 +426,7 @@ int main(int argc, char **argv)
 	printf("%s: received %" PRIu64 " bytes in %d connection(s): "
 	       "%" PRIu64 " zero-copy, %" PRIu64 " copied, %" PRIu64
 	       " bad; %" PRIu64 " cqes, %" PRIu64 " re-arms, %" PRIu64
-	       " refill-ring full\n", prog, bytes, o.conns, st.zc, st.copied,
+	       " returns waited for the refill ring\n", prog, bytes, o.conns, st.zc, st.copied,
 	       bad, st.cqes, st.rearms, st.rq_full);
 	close(lfd);
 	io_uring_queue_exit(&q.ring);
