@@ -875,6 +875,11 @@ TEST_F(zcrx, register_bad_input)
 	z.reg.if_rxq = NQ;
 	EXPECT_EQ(-ERANGE, try_register(&z, ZCRX_RING_FLAGS));
 	z.reg.if_rxq = ZQ;
+	/* The queue must split headers from payload. */
+	ASSERT_EQ(0, zc_sh("%s -G %s tcp-data-split off", zctool, self->p.b));
+	EXPECT_EQ(-EINVAL, try_register(&z, ZCRX_RING_FLAGS));
+	ASSERT_EQ(0, zc_sh("%s -G %s tcp-data-split on", zctool, self->p.b));
+	EXPECT_EQ(0, try_register(&z, ZCRX_RING_FLAGS));
 	munmap(z.area, z.area_len);
 	munmap(z.rq, z.rq_len);
 }

@@ -25,6 +25,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/skbuff_ref.h>
 #include <net/busy_poll.h>
 #include <net/page_pool/helpers.h>
@@ -40,8 +41,8 @@
 #include "zcrx.h"
 
 #define IO_RQ_MAX_ENTRIES		32768
-/* 64 GiB of 4 KiB pages: the per-page arrays stay within kvmalloc(). */
-#define IO_ZCRX_MAX_AREA_PAGES		(1UL << 24)
+/* Pages: 64 GiB of 4 KiB pages, per-page arrays within kvmalloc(). */
+#define IO_ZCRX_MAX_AREA_PAGES		SZ_16M
 /* skbs one RECV_ZC issue reads before it lets other requests run */
 #define IO_ZCRX_SKBS_PER_CALL		20
 #define IO_ZCRX_DMA_ATTR		(DMA_ATTR_SKIP_CPU_SYNC | \
@@ -347,6 +348,7 @@ static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 		net_mp_netmem_place_in_cache(pp, netmem);
 	}
 	ifq->cached_rq_head = head;
+	/* Entries up to head are read: pairs with the application's load. */
 	smp_store_release(&ifq->rq_ring->head, head);
 	spin_unlock_bh(&ifq->rq_lock);
 }
@@ -706,6 +708,7 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 
 void *io_zcrx_region_mmap_ptr(struct io_ring_ctx *ctx, size_t sz)
 {
+	/* Pairs with the store-release that published a complete ifq. */
 	struct io_zcrx_ifq *ifq = smp_load_acquire(&ctx->ifq);
 
 	if (!ifq || ifq->region.user || !ifq->region.ptr ||
@@ -716,6 +719,7 @@ void *io_zcrx_region_mmap_ptr(struct io_ring_ctx *ctx, size_t sz)
 
 int io_zcrx_region_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma)
 {
+	/* Pairs with the store-release that published a complete ifq. */
 	struct io_zcrx_ifq *ifq = smp_load_acquire(&ctx->ifq);
 	unsigned long nr = vma_pages(vma);
 

@@ -80,26 +80,31 @@ int io_zcrx_region_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma);
 void io_zcrx_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m);
 #else
 static inline int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
-				struct io_uring_zcrx_ifq_reg __user *arg)
+				       struct io_uring_zcrx_ifq_reg __user *arg)
 {
 	return -EOPNOTSUPP;
 }
+
 static inline void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 {
 }
+
 static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 {
 }
+
 static inline void *io_zcrx_region_mmap_ptr(struct io_ring_ctx *ctx,
 					    size_t sz)
 {
 	return ERR_PTR(-EINVAL);
 }
+
 static inline int io_zcrx_region_mmap(struct io_ring_ctx *ctx,
 				      struct vm_area_struct *vma)
 {
 	return -EINVAL;
 }
+
 static inline void io_zcrx_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 {
 }
