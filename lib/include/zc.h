@@ -184,6 +184,11 @@ void *zc_rx_cqe_data(const struct zc_rx *rx, const struct io_uring_cqe *cqe);
 int zc_rx_return(struct zc_rx *rx, const struct io_uring_cqe *cqe);
 unsigned int zc_rx_area_pages(const struct zc_rx *rx);
 
+/* Called with each chunk; a non-zero return is what the loop returns. */
+typedef int (*zc_rx_cb)(void *arg, const void *data, unsigned int len,
+			bool copied);
+int zc_rx_recv_loop(struct zc_rx *rx, int fd, zc_rx_cb cb, void *arg);
+
 /* A RECV_ZC data CQE (F_MORE) against the final one. */
 static inline bool zc_rx_cqe_is_data(const struct io_uring_cqe *cqe)
 {

@@ -19,6 +19,10 @@
 
 struct zc_rx {
 	struct io_uring			*ring;
+	/* Returns that found the refill ring full, put in first later. */
+	struct io_uring_zcrx_rqe	*backlog;
+	unsigned int			nr_backlog;
+	unsigned int			max_backlog;
 	void				*area;
 	size_t				area_len;
 	void				*rq;
@@ -75,6 +79,7 @@ void zc_rx_free(struct zc_rx *rx)
 		munmap(rx->rq, rx->rq_len);
 	if (rx->area)
 		munmap(rx->area, rx->area_len);
+	free(rx->backlog);
 	free(rx);
 }
 
@@ -160,6 +165,13 @@ struct zc_rx *zc_rx_new(struct io_uring *ring, const struct zc_rx_params *p,
 			goto fail_free;
 		}
 	}
+	/* A CQE per chunk, and a page can hold several chunks. */
+	rx->max_backlog = 4 * (rx->area_len / page);
+	rx->backlog = calloc(rx->max_backlog, sizeof(*rx->backlog));
+	if (!rx->backlog) {
+		ret = -ENOMEM;
+		goto fail_free;
+	}
 	ret = zc_rx_register(rx, p, entries, kernel_rq);
 	if (ret)
 		goto fail_free;
@@ -190,21 +202,88 @@ void *zc_rx_cqe_data(const struct zc_rx *rx, const struct io_uring_cqe *cqe)
 	return (char *)rx->area + (rc->off & ~IORING_ZCRX_AREA_MASK);
 }
 
+/* One entry into the refill ring; false if it is full. */
+static bool rq_push(struct zc_rx *rx, const struct io_uring_zcrx_rqe *e)
+{
+	if (rx->rq_tail - __atomic_load_n(rx->khead, __ATOMIC_ACQUIRE) >
+	    rx->rq_mask)
+		return false;
+	rx->rqes[rx->rq_tail & rx->rq_mask] = *e;
+	__atomic_store_n(rx->ktail, ++rx->rq_tail, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * The kernel reads the refill ring when it needs buffers, so a full ring
+ * empties later: a return that finds it full waits in the backlog, and
+ * goes in first next time.
+ */
 int zc_rx_return(struct zc_rx *rx, const struct io_uring_cqe *cqe)
 {
 	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
-	struct io_uring_zcrx_rqe *rqe;
+	struct io_uring_zcrx_rqe e = {
+		.off = (rc->off & ~IORING_ZCRX_AREA_MASK) | rx->token,
+		.len = cqe->res,
+	};
+	unsigned int i = 0;
 
-	/* Full: the kernel has not read what was returned yet. */
-	if (rx->rq_tail - __atomic_load_n(rx->khead, __ATOMIC_ACQUIRE) >
-	    rx->rq_mask)
-		return -EAGAIN;
-	rqe = &rx->rqes[rx->rq_tail & rx->rq_mask];
-	rqe->off = (rc->off & ~IORING_ZCRX_AREA_MASK) | rx->token;
-	rqe->len = cqe->res;
-	rqe->__pad = 0;
-	__atomic_store_n(rx->ktail, ++rx->rq_tail, __ATOMIC_RELEASE);
-	return 0;
+	while (i < rx->nr_backlog && rq_push(rx, &rx->backlog[i]))
+		i++;
+	memmove(rx->backlog, rx->backlog + i,
+		(rx->nr_backlog - i) * sizeof(*rx->backlog));
+	rx->nr_backlog -= i;
+	if (!rx->nr_backlog && rq_push(rx, &e))
+		return 0;
+	if (rx->nr_backlog == rx->max_backlog)
+		return -ENOBUFS;
+	rx->backlog[rx->nr_backlog++] = e;
+	return 1;
+}
+
+int zc_rx_recv_loop(struct zc_rx *rx, int fd, zc_rx_cb cb, void *arg)
+{
+	struct io_uring_sqe *sqe;
+	bool done = false;
+	int res = 0;
+
+	sqe = io_uring_get_sqe(rx->ring);
+	if (!sqe)
+		return -EBUSY;
+	zc_rx_prep_recv(rx, sqe, fd, 0);
+	io_uring_sqe_set_data64(sqe, (__u64)fd);
+	while (!done) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+		int ret = io_uring_submit_and_wait(rx->ring, 1);
+
+		if (ret < 0 && ret != -EINTR)
+			return ret;
+		io_uring_for_each_cqe(rx->ring, head, cqe) {
+			seen++;
+			if (cqe->user_data != (__u64)fd)
+				continue;
+			if (!zc_rx_cqe_is_data(cqe)) {
+				/* A full CQ: no data was lost, go on. */
+				if (cqe->res == -ENOSPC) {
+					sqe = io_uring_get_sqe(rx->ring);
+					zc_rx_prep_recv(rx, sqe, fd, 0);
+					io_uring_sqe_set_data64(sqe, (__u64)fd);
+					continue;
+				}
+				res = cqe->res;
+				done = true;
+				continue;
+			}
+			ret = cb(arg, zc_rx_cqe_data(rx, cqe), cqe->res,
+				 zc_rx_cqe_copied(cqe));
+			if (zc_rx_return(rx, cqe) < 0 && !res)
+				res = -ENOBUFS;
+			if (ret && !res)
+				res = ret;
+		}
+		io_uring_cq_advance(rx->ring, seen);
+	}
+	return res;
 }
 
 unsigned int zc_rx_area_pages(const struct zc_rx *rx)
