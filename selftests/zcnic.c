@@ -60,6 +60,7 @@ struct dmabuf_token {
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
 #include "lib/zc_net.h"
+#include "lib/zc_pp.h"
 
 #define NQ		4
 #define PORT		5201
@@ -175,30 +176,6 @@ static struct ynl_sock *bind_rx(int ifindex, int dmabuf_fd, int q)
 	return ys;
 }
 
-/* Pages still in flight in all page pools of this netns (and detached). */
-static long long pp_inflight(void)
-{
-	struct netdev_page_pool_get_list *pools;
-	struct ynl_error yerr;
-	struct ynl_sock *ys;
-	long long sum = 0;
-
-	ys = ynl_sock_create(&ynl_netdev_family, &yerr);
-	if (!ys)
-		return -1;
-	pools = netdev_page_pool_get_dump(ys);
-	if (!pools) {
-		ynl_sock_destroy(ys);
-		return -1;
-	}
-	ynl_dump_foreach(pools, pp)
-		if (pp->_present.inflight)
-			sum += pp->inflight;
-	netdev_page_pool_get_list_free(pools);
-	ynl_sock_destroy(ys);
-	return sum;
-}
-
 /* Attach a pass-all XDP program in generic mode; return 0 or -errno. */
 static int xdp_attach(int ifindex)
 {
@@ -225,31 +202,7 @@ static unsigned char pat(unsigned long long off)
 /* Child: connect from netns @ns to @addr:@port and send @len bytes. */
 static pid_t sender(const char *ns, const char *addr, int port, size_t len)
 {
-	pid_t pid = fork();
-	unsigned char buf[65536];
-	unsigned long long off = 0;
-	int fd;
-
-	if (pid)
-		return pid;
-	close(zc_ns_enter(ns));
-	fd = zc_connect_retry(addr, port);
-	if (fd < 0)
-		_exit(2);
-	while (off < len) {
-		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		ssize_t w;
-		size_t j;
-
-		for (j = 0; j < n; j++)
-			buf[j] = pat(off + j);
-		w = send(fd, buf, n, 0);
-		if (w <= 0)
-			_exit(3);
-		off += w;
-	}
-	close(fd);
-	_exit(0);
+	return zc_pattern_sender(ns, addr, port, len, pat);
 }
 
 struct rx_result {
@@ -357,42 +310,12 @@ FIXTURE_SETUP(zcnic)
 	ASSERT_NE(0, self->ifb);
 }
 
-/*
- * Pages in flight in the page pools of netns @ns.  Pools whose device was
- * unregistered while pages were out move to that netns' loopback and stay
- * listed until their last page returns; deleting the netns would hide
- * them, so ask before deleting it.
- */
-static long long ns_pp_inflight(const char *ns)
-{
-	int old = zc_ns_enter(ns);
-	long long n = pp_inflight();
-
-	zc_ns_leave(old);
-	return n;
-}
-
 FIXTURE_TEARDOWN(zcnic)
 {
-	long long inflight = -1;
-	int i;
-
 	zc_pair_unplug(&self->p);
 	if (self->u.fd >= 0)
 		udmabuf_free(&self->u);
-	/* Pools of a gone device drain as their skbs are freed. */
-	for (i = 0; i < 100; i++) {
-		EXPECT_EQ(0, zc_flush_skb_defer_lists());
-		inflight = ns_pp_inflight(self->p.nsa);
-		if (inflight >= 0)
-			inflight += ns_pp_inflight(self->p.nsb);
-		if (!inflight)
-			break;
-		usleep(100000);
-	}
-	if (inflight)
-		fprintf(stderr, "# pages still in flight: %lld\n", inflight);
-	EXPECT_EQ(0, inflight);
+	EXPECT_EQ(0, zc_pair_drain_pools(&self->p));
 	zc_pair_netns_del(&self->p);
 }
 

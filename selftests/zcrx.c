@@ -15,14 +15,21 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/io_uring.h>	/* before liburing.h: the zcrx ABI */
 #include <liburing.h>
 
+#include "zc.h"
+
+#include "ynl.h"
+#include "netdev-user.h"
+
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
 #include "lib/zc_net.h"
+#include "lib/zc_pp.h"
 
 #define NQ		4
 #define ZQ		3
@@ -100,21 +107,27 @@ static int ifq_prepare(struct zcrx *z, int ifindex, int rxq)
 	return 0;
 }
 
+/* Register the prepared @z on its ring; find the refill ring in @rq. */
+static int ifq_register(struct zcrx *z, void *rq)
+{
+	int ret = register_ifq(&z->ring, &z->reg);
+
+	if (ret)
+		return ret;
+	z->khead = rq + z->reg.offsets.head;
+	z->ktail = rq + z->reg.offsets.tail;
+	z->rqes = rq + z->reg.offsets.rqes;
+	z->rq_tail = 0;
+	return 0;
+}
+
 static int ifq_setup(struct zcrx *z, int ifindex, int rxq)
 {
 	int ret = ifq_prepare(z, ifindex, rxq);
 
 	if (!ret)
 		ret = ring_init(&z->ring, ZCRX_RING_FLAGS);
-	if (!ret)
-		ret = register_ifq(&z->ring, &z->reg);
-	if (ret)
-		return ret;
-	z->khead = z->rq + z->reg.offsets.head;
-	z->ktail = z->rq + z->reg.offsets.tail;
-	z->rqes = z->rq + z->reg.offsets.rqes;
-	z->rq_tail = 0;
-	return 0;
+	return ret ?: ifq_register(z, z->rq);
 }
 
 static void ifq_free(struct zcrx *z)
@@ -269,33 +282,7 @@ static int try_register(struct zcrx *z, unsigned int ring_flags);
 /* A child in netns @ns that sends @len bytes of pat() to @addr. */
 static pid_t sender(const char *ns, const char *addr, int port, size_t len)
 {
-	static unsigned char buf[1 << 16];
-	unsigned long long off = 0;
-	pid_t pid = fork();
-	int fd, old;
-
-	if (pid)
-		return pid;
-	old = ns ? zc_ns_enter(ns) : -1;
-	fd = zc_connect_retry(addr, port);
-	if (old >= 0)
-		zc_ns_leave(old);
-	if (fd < 0)
-		_exit(2);
-	while (off < len) {
-		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		ssize_t w;
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			buf[i] = pat(off + i);
-		w = send(fd, buf, n, 0);
-		if (w <= 0)
-			_exit(3);
-		off += w;
-	}
-	close(fd);
-	_exit(0);
+	return zc_pattern_sender(ns, addr, port, len, pat);
 }
 
 FIXTURE(zcrx) {
@@ -324,7 +311,24 @@ FIXTURE_TEARDOWN(zcrx)
 {
 	zc_ns_leave(self->old_ns);
 	zc_pair_unplug(&self->p);
+	/* Every page the pools handed out came back: kernel refs exact. */
+	EXPECT_EQ(0, zc_pair_drain_pools(&self->p));
 	zc_pair_netns_del(&self->p);
+}
+
+/*
+ * A stream of @len bytes from A (or @sns) to @addr:@port, accepted in B:
+ * its socket, with the listener in *@lfd and the sender in *@pid.
+ */
+static int accept_stream(FIXTURE_DATA(zcrx) *self, int family,
+			 const char *sns, const char *addr, int port,
+			 size_t len, int *lfd, pid_t *pid)
+{
+	*lfd = zc_listener(self->p.nsb, family, port);
+	if (*lfd < 0)
+		return *lfd;
+	*pid = sender(sns, addr, port, len);
+	return zc_accept_in(*lfd, 20000);
 }
 
 /* One stream of @len bytes to @addr:PORT, received with RECV_ZC. */
@@ -338,10 +342,7 @@ static void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) *self,
 	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
-	lfd = zc_listener(self->p.nsb, family, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(sns, addr, PORT, len);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, family, sns, addr, PORT, len, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain(&z, cfd, &r);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -387,6 +388,64 @@ TEST_F(zcrx, stream_bulk_integrity)
 	stream(_metadata, self, AF_INET, "10.9.0.2", self->p.nsa, len, true);
 }
 
+struct loop_check {
+	unsigned long long bytes, bad, copied;
+};
+
+static int loop_cb(void *arg, const void *data, unsigned int len,
+		   bool copied)
+{
+	struct loop_check *c = arg;
+	const unsigned char *p = data;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		c->bad += p[i] != pat(c->bytes + i);
+	c->bytes += len;
+	c->copied += copied ? len : 0;
+	return 0;
+}
+
+/*
+ * libzc end to end: zc_rx_steer() sets the NIC up from code (header split
+ * off first, RSS and a rule for a new port), zc_rx_new() binds a small
+ * area with a kernel refill ring, zc_rx_recv_loop() receives.
+ */
+TEST_F(zcrx, libzc_steer_and_recv_loop)
+{
+	struct zc_rx_params p = {
+		.ifindex = self->ifb, .rxq = ZQ, .area_size = 256 << 10,
+		.flags = ZC_RX_KERNEL_RQ,
+	};
+	unsigned short port = PORT + 10;
+	struct loop_check c = {};
+	struct io_uring ring;
+	struct zc_rx *rx;
+	int lfd, cfd, err;
+	pid_t pid;
+
+	ASSERT_EQ(0, zc_rx_set_header_split(self->p.b, false));
+	ASSERT_EQ(-EINVAL, zc_rx_steer(self->p.b, 0, &port, 1, 0));
+	ASSERT_EQ(0, zc_rx_steer(self->p.b, ZQ, &port, 1, 0));
+	ASSERT_EQ(0, ring_init(&ring, ZCRX_RING_FLAGS));
+	rx = zc_rx_new(&ring, &p, &err);
+	ASSERT_NE(NULL, rx);
+	EXPECT_EQ(64, zc_rx_area_pages(rx));
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", port,
+			    16 << 20, &lfd, &pid);
+	ASSERT_LE(0, cfd);
+	EXPECT_EQ(0, zc_rx_recv_loop(rx, cfd, loop_cb, &c));
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(16 << 20, c.bytes);
+	EXPECT_EQ(0, c.bad);
+	/* Steered to the bound queue, split: nothing copied. */
+	EXPECT_EQ(0, c.copied);
+	close(cfd);
+	close(lfd);
+	io_uring_queue_exit(&ring);
+	zc_rx_free(rx);
+}
+
 /* Loopback in B's netns: the same ifq, every byte copied. */
 TEST_F(zcrx, stream_loopback_copy_fallback)
 {
@@ -413,11 +472,9 @@ TEST_F(zcrx, several_connections)
 	for (i = 0; i < 3; i++) {
 		if (i)
 			ASSERT_EQ(0, steer_port(self, PORT + i));
-		lfd[i] = zc_listener(self->p.nsb, AF_INET, PORT + i);
-		ASSERT_LE(0, lfd[i]);
-		pid[i] = sender(self->p.nsa, "10.9.0.2", PORT + i,
-				(4 + i) << 20);
-		cfd[i] = zc_accept_in(lfd[i], 20000);
+		cfd[i] = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2",
+				       PORT + i, (4 + i) << 20, &lfd[i],
+				       &pid[i]);
 		ASSERT_LE(0, cfd[i]);
 	}
 	ifq_drain_n(&z, cfd, 3, r, RET_ONCE);
@@ -453,16 +510,10 @@ TEST_F(zcrx, hugepage_area)
 	z.areg.addr = (uintptr_t)z.area;
 	z.areg.len = z.area_len;
 	ASSERT_EQ(0, ring_init(&z.ring, ZCRX_RING_FLAGS));
-	ASSERT_EQ(0, register_ifq(&z.ring, &z.reg));
-	z.khead = z.rq + z.reg.offsets.head;
-	z.ktail = z.rq + z.reg.offsets.tail;
-	z.rqes = z.rq + z.reg.offsets.rqes;
-	z.rq_tail = 0;
+	ASSERT_EQ(0, ifq_register(&z, z.rq));
 
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 16 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    16 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain(&z, cfd, &r);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -515,10 +566,8 @@ TEST_F(zcrx, refill_garbage_and_double_return)
 	}
 	__atomic_store_n(z.ktail, z.rq_tail, __ATOMIC_RELEASE);
 
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 24 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    24 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain_n(&z, &cfd, 1, &r, RET_TWICE);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -544,11 +593,9 @@ TEST_F(zcrx, user_refs_exact)
 	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
 	/* Less than the area: it all fits without returning anything. */
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 1 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    1 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain_n(&z, &cfd, 1, &r, RET_NEVER);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -574,15 +621,9 @@ TEST_F(zcrx, cq_overflow_rearm)
 
 	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
 	ASSERT_EQ(0, io_uring_queue_init_params(4, &z.ring, &p));
-	ASSERT_EQ(0, register_ifq(&z.ring, &z.reg));
-	z.khead = z.rq + z.reg.offsets.head;
-	z.ktail = z.rq + z.reg.offsets.tail;
-	z.rqes = z.rq + z.reg.offsets.rqes;
-	z.rq_tail = 0;
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 8 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	ASSERT_EQ(0, ifq_register(&z, z.rq));
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    8 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain(&z, cfd, &r);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -622,10 +663,8 @@ TEST_F(zcrx, device_events_under_traffic)
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	EXPECT_NE(0, zc_sh("ethtool -L %s combined 2 2>/dev/null", self->p.b));
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 48 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    48 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ev = fork();
 	if (!ev) {
@@ -667,10 +706,8 @@ static void device_gone(struct __test_metadata *_metadata,
 	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 256 << 20);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    256 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	arm_recv(&z, cfd, 0, RECV_TAG);
 	while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
@@ -929,11 +966,9 @@ TEST_F(zcrx, region_mmap)
 	z.rqes = rq + z.reg.offsets.rqes;
 	z.rq_tail = 0;
 
-	lfd = zc_listener(self->p.nsb, AF_INET, PORT);
-	ASSERT_LE(0, lfd);
 	/* More than the area: the stream needs the refill ring to work. */
-	pid = sender(self->p.nsa, "10.9.0.2", PORT, 3 * AREA_PAGES * 4096UL);
-	cfd = zc_accept_in(lfd, 20000);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    3 * AREA_PAGES * 4096UL, &lfd, &pid);
 	ASSERT_LE(0, cfd);
 	ifq_drain(&z, cfd, &r);
 	EXPECT_EQ(0, zc_wait_child(pid));
@@ -1046,6 +1081,54 @@ static void rebind_after(struct __test_metadata *_metadata,
 		munmap(z.rq, z.rq_len);
 	}
 	close(lfd);
+}
+
+/*
+ * The ring and the socket closed in either order while a stream flows
+ * and the application holds buffers; then the queue binds again.
+ */
+static void close_under_traffic(struct __test_metadata *_metadata,
+				FIXTURE_DATA(zcrx) *self, bool ring_first)
+{
+	struct io_uring_cqe *cqe;
+	struct zcrx z;
+	int lfd, cfd, n = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    256 << 20, &lfd, &pid);
+	ASSERT_LE(0, cfd);
+	arm_recv(&z, cfd, 0, RECV_TAG);
+	while (n < 128 && !io_uring_submit_and_wait(&z.ring, 1) &&
+	       !io_uring_peek_cqe(&z.ring, &cqe)) {
+		n++;
+		io_uring_cqe_seen(&z.ring, cqe);
+	}
+	if (ring_first) {
+		ifq_free(&z);
+		close(cfd);
+	} else {
+		close(cfd);
+		ifq_free(&z);
+	}
+	kill(pid, SIGKILL);
+	zc_wait_child(pid);
+	close(lfd);
+	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
+	EXPECT_EQ(0, try_register(&z, ZCRX_RING_FLAGS));
+	munmap(z.area, z.area_len);
+	munmap(z.rq, z.rq_len);
+}
+
+TEST_F(zcrx, close_ring_then_socket_under_traffic)
+{
+	close_under_traffic(_metadata, self, true);
+}
+
+TEST_F(zcrx, close_socket_then_ring_under_traffic)
+{
+	close_under_traffic(_metadata, self, false);
 }
 
 TEST_F(zcrx, rebind_after_kill)

@@ -914,6 +914,30 @@ static int io_zcrx_deliver(struct io_zcrx_args *args, struct sk_buff *skb,
 			   unsigned int off, unsigned int len);
 
 /*
+ * Where the bytes still to deliver, [@from, @from + @left), meet a piece
+ * of the skb at [@start, @end): the offset into the piece and the length.
+ */
+static bool io_zcrx_piece(unsigned int start, unsigned int end,
+			  unsigned int from, unsigned int left,
+			  unsigned int *o, unsigned int *n)
+{
+	if (!left || from >= end)
+		return false;
+	*o = from - start;
+	*n = min(end - from, left);
+	return true;
+}
+
+/* Count what a piece delivered; true if delivery stops here. */
+static bool io_zcrx_stop(int ret, unsigned int n, unsigned int *done)
+{
+	if (ret < 0)
+		return true;
+	*done += ret;
+	return ret < n;
+}
+
+/*
  * Hand out [off, off + len) of @skb: its linear part (copied), its frags
  * (zero-copy when they are this ifq's), and its frag list.
  * Return: bytes delivered, or -errno if none could be.
@@ -927,48 +951,32 @@ static int io_zcrx_deliver(struct io_zcrx_args *args, struct sk_buff *skb,
 
 	/* The linear part: headers header split left there, or payload. */
 	end = skb_headlen(skb);
-	if (off < end) {
-		n = min(end - off, len);
+	if (io_zcrx_piece(start, end, off, len, &o, &n)) {
 		ret = io_zcrx_copy(args, virt_to_page(skb->data),
-				   offset_in_page(skb->data) + off, n);
-		if (ret < 0)
-			return ret;
-		done += ret;
-		if (ret < n)
-			return done;
+				   offset_in_page(skb->data) + o, n);
+		if (io_zcrx_stop(ret, n, &done))
+			return done ?: ret;
 	}
 	start = end;
 
-	for (i = 0; i < skb_shinfo(skb)->nr_frags && done < len; i++) {
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
 		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 
 		end = start + skb_frag_size(frag);
-		if (off + done < end) {
-			o = off + done - start;
-			n = min(end - start - o, len - done);
+		if (io_zcrx_piece(start, end, off + done, len - done, &o, &n)) {
 			ret = io_zcrx_frag(args, frag, o, n);
-			if (ret < 0)
-				return done ? done : ret;
-			done += ret;
-			if (ret < n)
-				return done;
+			if (io_zcrx_stop(ret, n, &done))
+				return done ?: ret;
 		}
 		start = end;
 	}
 
 	skb_walk_frags(skb, iter) {
-		if (done >= len)
-			break;
 		end = start + iter->len;
-		if (off + done < end) {
-			o = off + done - start;
-			n = min(end - start - o, len - done);
+		if (io_zcrx_piece(start, end, off + done, len - done, &o, &n)) {
 			ret = io_zcrx_deliver(args, iter, o, n);
-			if (ret < 0)
-				return done ? done : ret;
-			done += ret;
-			if (ret < n)
-				return done;
+			if (io_zcrx_stop(ret, n, &done))
+				return done ?: ret;
 		}
 		start = end;
 	}

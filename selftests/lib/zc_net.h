@@ -130,6 +130,43 @@ static inline int zc_accept_in(int lfd, int timeout_ms)
 	return accept(lfd, NULL, NULL);
 }
 
+/*
+ * A child that connects from netns @ns (NULL: the caller's) to
+ * @addr:@port, sends @len bytes, byte i being @pat(i), and exits 0.
+ */
+static inline pid_t zc_pattern_sender(const char *ns, const char *addr,
+				      int port, size_t len,
+				      unsigned char (*pat)(unsigned long long))
+{
+	static unsigned char buf[1 << 16];
+	unsigned long long off = 0;
+	pid_t pid = fork();
+	int fd, old;
+
+	if (pid)
+		return pid;
+	old = ns ? zc_ns_enter(ns) : -1;
+	fd = zc_connect_retry(addr, port);
+	if (old >= 0)
+		zc_ns_leave(old);
+	if (fd < 0)
+		_exit(2);
+	while (off < len) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t w;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = pat(off + i);
+		w = send(fd, buf, n, 0);
+		if (w <= 0)
+			_exit(3);
+		off += w;
+	}
+	close(fd);
+	_exit(0);
+}
+
 /* A child's exit status, 128 + signal, or -1. */
 static inline int zc_wait_child(pid_t pid)
 {
