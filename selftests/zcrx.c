@@ -277,6 +277,19 @@ static void ifq_drain(struct zcrx *z, int fd, struct rx_result *r)
 
 static int try_register(struct zcrx *z, unsigned int ring_flags);
 
+/* Arm RECV_ZC on @fd and take @n CQEs, returning no buffer. */
+static void hold_buffers(struct zcrx *z, int fd, unsigned int n)
+{
+	struct io_uring_cqe *cqe;
+
+	arm_recv(z, fd, 0, RECV_TAG);
+	while (n && !io_uring_submit_and_wait(&z->ring, 1) &&
+	       !io_uring_peek_cqe(&z->ring, &cqe)) {
+		n--;
+		io_uring_cqe_seen(&z->ring, cqe);
+	}
+}
+
 /* ---------------------------------------------------------- endpoints */
 
 /* A child in netns @ns that sends @len bytes of pat() to @addr. */
@@ -332,24 +345,48 @@ static int accept_stream(FIXTURE_DATA(zcrx) *self, int family,
 }
 
 /* One stream of @len bytes to @addr:PORT, received with RECV_ZC. */
+/*
+ * A stream of @len bytes from @sns to @addr, received on @z and returned
+ * as @ret says; it must arrive whole and intact.
+ */
+static void stream_from(struct __test_metadata *_metadata,
+			FIXTURE_DATA(zcrx) *self, struct zcrx *z, int family,
+			const char *addr, const char *sns, size_t len, int ret,
+			struct rx_result *r)
+{
+	int lfd, cfd;
+	pid_t pid;
+
+	cfd = accept_stream(self, family, sns, addr, PORT, len, &lfd, &pid);
+	ASSERT_LE(0, cfd);
+	ifq_drain_n(z, &cfd, 1, r, ret);
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(0, r->final);
+	EXPECT_EQ(len, r->bytes);
+	EXPECT_EQ(0, r->bad);
+	EXPECT_EQ(0, r->outside);
+	close(cfd);
+	close(lfd);
+}
+
+/* The usual stream: A to B's IPv4 address over the zcnic pair. */
+static void stream_on(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(zcrx) *self, struct zcrx *z, size_t len,
+		      int ret, struct rx_result *r)
+{
+	stream_from(_metadata, self, z, AF_INET, "10.9.0.2", self->p.nsa, len,
+		    ret, r);
+}
+
 static void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) *self,
 		   int family, const char *addr, const char *sns, size_t len,
 		   bool expect_zc)
 {
 	struct rx_result r;
 	struct zcrx z;
-	int lfd, cfd;
-	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
-	cfd = accept_stream(self, family, sns, addr, PORT, len, &lfd, &pid);
-	ASSERT_LE(0, cfd);
-	ifq_drain(&z, cfd, &r);
-	EXPECT_EQ(0, zc_wait_child(pid));
-	EXPECT_EQ(0, r.final);
-	EXPECT_EQ(len, r.bytes);
-	EXPECT_EQ(0, r.bad);
-	EXPECT_EQ(0, r.outside);
+	stream_from(_metadata, self, &z, family, addr, sns, len, RET_ONCE, &r);
 	if (expect_zc) {
 		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxCopied"));
 		EXPECT_EQ(len, fdinfo_num(&z, "ZcrxZeroCopy"));
@@ -359,8 +396,6 @@ static void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) *self,
 		EXPECT_EQ(0, fdinfo_num(&z, "ZcrxZeroCopy"));
 		EXPECT_EQ(r.cqes, r.copied_cqes);
 	}
-	close(cfd);
-	close(lfd);
 	ifq_free(&z);
 }
 
@@ -497,8 +532,6 @@ TEST_F(zcrx, hugepage_area)
 {
 	struct rx_result r;
 	struct zcrx z;
-	int lfd, cfd;
-	pid_t pid;
 
 	ASSERT_EQ(0, zc_sh("echo 4 > /proc/sys/vm/nr_hugepages"));
 	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
@@ -512,17 +545,8 @@ TEST_F(zcrx, hugepage_area)
 	ASSERT_EQ(0, ring_init(&z.ring, ZCRX_RING_FLAGS));
 	ASSERT_EQ(0, ifq_register(&z, z.rq));
 
-	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
-			    16 << 20, &lfd, &pid);
-	ASSERT_LE(0, cfd);
-	ifq_drain(&z, cfd, &r);
-	EXPECT_EQ(0, zc_wait_child(pid));
-	EXPECT_EQ(0, r.final);
-	EXPECT_EQ(16 << 20, r.bytes);
-	EXPECT_EQ(0, r.bad);
+	stream_on(_metadata, self, &z, 16 << 20, RET_ONCE, &r);
 	EXPECT_EQ(0, r.copied_cqes);
-	close(cfd);
-	close(lfd);
 	ifq_free(&z);
 }
 
@@ -536,8 +560,7 @@ TEST_F(zcrx, refill_garbage_and_double_return)
 {
 	struct rx_result r;
 	struct zcrx z;
-	int lfd, cfd, i;
-	pid_t pid;
+	int i;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	for (i = 0; i < 64; i++) {
@@ -566,18 +589,9 @@ TEST_F(zcrx, refill_garbage_and_double_return)
 	}
 	__atomic_store_n(z.ktail, z.rq_tail, __ATOMIC_RELEASE);
 
-	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
-			    24 << 20, &lfd, &pid);
-	ASSERT_LE(0, cfd);
-	ifq_drain_n(&z, &cfd, 1, &r, RET_TWICE);
-	EXPECT_EQ(0, zc_wait_child(pid));
-	EXPECT_EQ(0, r.final);
-	EXPECT_EQ(24 << 20, r.bytes);
-	EXPECT_EQ(0, r.bad);
+	stream_on(_metadata, self, &z, 24 << 20, RET_TWICE, &r);
 	/* Each buffer counts once, however often it sits in the ring. */
 	EXPECT_GE((z.rq_tail - *z.khead) / 2, fdinfo_held(&z));
-	close(cfd);
-	close(lfd);
 	ifq_free(&z);
 }
 
@@ -616,23 +630,12 @@ TEST_F(zcrx, cq_overflow_rearm)
 	struct io_uring_params p = { .flags = ZCRX_RING_FLAGS };
 	struct rx_result r;
 	struct zcrx z;
-	int lfd, cfd;
-	pid_t pid;
 
 	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
 	ASSERT_EQ(0, io_uring_queue_init_params(4, &z.ring, &p));
 	ASSERT_EQ(0, ifq_register(&z, z.rq));
-	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
-			    8 << 20, &lfd, &pid);
-	ASSERT_LE(0, cfd);
-	ifq_drain(&z, cfd, &r);
-	EXPECT_EQ(0, zc_wait_child(pid));
-	EXPECT_EQ(0, r.final);
-	EXPECT_EQ(8 << 20, r.bytes);
-	EXPECT_EQ(0, r.bad);
+	stream_on(_metadata, self, &z, 8 << 20, RET_ONCE, &r);
 	EXPECT_LT(0, r.enospc);
-	close(cfd);
-	close(lfd);
 	ifq_free(&z);
 }
 
@@ -700,21 +703,15 @@ TEST_F(zcrx, device_events_under_traffic)
 static void device_gone(struct __test_metadata *_metadata,
 			FIXTURE_DATA(zcrx) *self, bool unplug)
 {
-	struct io_uring_cqe *cqe;
 	struct zcrx z;
-	int lfd, cfd, n = 0;
+	int lfd, cfd;
 	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
 			    256 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
-	arm_recv(&z, cfd, 0, RECV_TAG);
-	while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
-	       !io_uring_peek_cqe(&z.ring, &cqe)) {
-		n++;
-		io_uring_cqe_seen(&z.ring, cqe);
-	}
+	hold_buffers(&z, cfd, 64);
 	if (unplug)
 		zc_pair_unplug(&self->p);
 	else
@@ -947,8 +944,6 @@ TEST_F(zcrx, region_mmap)
 	struct rx_result r;
 	struct zcrx z;
 	void *rq;
-	int lfd, cfd;
-	pid_t pid;
 
 	ASSERT_EQ(0, ifq_prepare(&z, self->ifb, ZQ));
 	z.rd.user_addr = 0;
@@ -967,17 +962,8 @@ TEST_F(zcrx, region_mmap)
 	z.rq_tail = 0;
 
 	/* More than the area: the stream needs the refill ring to work. */
-	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
-			    3 * AREA_PAGES * 4096UL, &lfd, &pid);
-	ASSERT_LE(0, cfd);
-	ifq_drain(&z, cfd, &r);
-	EXPECT_EQ(0, zc_wait_child(pid));
-	EXPECT_EQ(0, r.final);
-	EXPECT_EQ(3 * AREA_PAGES * 4096UL, r.bytes);
-	EXPECT_EQ(0, r.bad);
+	stream_on(_metadata, self, &z, 3 * AREA_PAGES * 4096UL, RET_ONCE, &r);
 	EXPECT_NE(0, *z.khead);
-	close(cfd);
-	close(lfd);
 	ifq_free(&z);
 }
 
@@ -1044,8 +1030,6 @@ static void rebind_after(struct __test_metadata *_metadata,
 		snd = sender(self->p.nsa, "10.9.0.2", PORT, 64 << 20);
 		rcv = fork();
 		if (!rcv) {
-			struct io_uring_cqe *cqe;
-			unsigned int n = 0;
 			int cfd;
 
 			if (ifq_setup(&z, self->ifb, ZQ))
@@ -1053,13 +1037,8 @@ static void rebind_after(struct __test_metadata *_metadata,
 			cfd = zc_accept_in(lfd, 20000);
 			if (cfd < 0)
 				_exit(11);
-			arm_recv(&z, cfd, 0, RECV_TAG);
 			/* Take buffers and never give them back. */
-			while (n < 64 && !io_uring_submit_and_wait(&z.ring, 1) &&
-			       !io_uring_peek_cqe(&z.ring, &cqe)) {
-				n++;
-				io_uring_cqe_seen(&z.ring, cqe);
-			}
+			hold_buffers(&z, cfd, 64);
 			if (write(go[1], "x", 1) != 1)
 				_exit(12);
 			if (how == 1)
@@ -1090,21 +1069,15 @@ static void rebind_after(struct __test_metadata *_metadata,
 static void close_under_traffic(struct __test_metadata *_metadata,
 				FIXTURE_DATA(zcrx) *self, bool ring_first)
 {
-	struct io_uring_cqe *cqe;
 	struct zcrx z;
-	int lfd, cfd, n = 0;
+	int lfd, cfd;
 	pid_t pid;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
 			    256 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
-	arm_recv(&z, cfd, 0, RECV_TAG);
-	while (n < 128 && !io_uring_submit_and_wait(&z.ring, 1) &&
-	       !io_uring_peek_cqe(&z.ring, &cqe)) {
-		n++;
-		io_uring_cqe_seen(&z.ring, cqe);
-	}
+	hold_buffers(&z, cfd, 128);
 	if (ring_first) {
 		ifq_free(&z);
 		close(cfd);
