@@ -622,6 +622,33 @@ TEST_F(zcrx, user_refs_exact)
 }
 
 /*
+ * RECV_ZC's data CQEs answer no SQE of their own: a drained request
+ * submitted after the receive ended must still run, and at once.
+ */
+TEST_F(zcrx, io_drain_after_recv)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct rx_result r;
+	struct zcrx z;
+
+	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
+	stream_on(_metadata, self, &z, 1 << 20, RET_ONCE, &r);
+	ASSERT_LT(1, r.cqes);
+	sqe = io_uring_get_sqe(&z.ring);
+	io_uring_prep_nop(sqe);
+	sqe->flags |= IOSQE_IO_DRAIN;
+	sqe->user_data = 7;
+	ASSERT_EQ(1, io_uring_submit(&z.ring));
+	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&z.ring, &cqe, &ts));
+	EXPECT_EQ(7, cqe->user_data);
+	EXPECT_EQ(0, cqe->res);
+	io_uring_cqe_seen(&z.ring, cqe);
+	ifq_free(&z);
+}
+
+/*
  * A CQ far smaller than what one issue posts: the request ends with
  * -ENOSPC, is re-armed, and the stream is intact.
  */

@@ -179,10 +179,6 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	if (ret)
 		return ret;
 	nr = reg->len >> PAGE_SHIFT;
-	ret = io_zcrx_account(ifq, nr);
-	if (ret)
-		return ret;
-
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return -ENOMEM;
@@ -196,6 +192,10 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 		goto err;
 	}
 	area->nr_pages = nr_pinned;
+	/* Charged once pinned, as 6.17 does: a bad area is -EFAULT. */
+	ret = io_zcrx_account(ifq, nr);
+	if (ret)
+		goto err;
 
 	ret = -ENOMEM;
 	area->nia.niovs = kvmalloc_array(nr, sizeof(area->nia.niovs[0]),
@@ -324,6 +324,11 @@ static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 	u32 head, avail;
 
 	spin_lock_bh(&ifq->rq_lock);
+	/* Freed with the ring; a pool a failed unbind left must not read. */
+	if (unlikely(!ifq->rq_ring)) {
+		spin_unlock_bh(&ifq->rq_lock);
+		return;
+	}
 	head = ifq->cached_rq_head;
 	/* Pairs with the application's store-release of the tail. */
 	avail = smp_load_acquire(&ifq->rq_ring->tail) - head;
@@ -408,7 +413,9 @@ static int io_pp_zc_init(struct page_pool *pp)
 
 	if (WARN_ON_ONCE(!ifq))
 		return -EINVAL;
-	if (pp->p.dev != ifq->dev || !pp->dma_map)
+	if (WARN_ON_ONCE(pp->p.dev != ifq->dev))
+		return -EINVAL;
+	if (!pp->dma_map)
 		return -EOPNOTSUPP;
 	if (pp->p.order != 0 || pp->p.dma_dir != DMA_FROM_DEVICE)
 		return -EOPNOTSUPP;
@@ -438,6 +445,9 @@ static void io_pp_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 		netdev_put(ifq->netdev, &ifq->netdev_tracker);
 		ifq->netdev = NULL;
 	}
+	/* Its queues are stopped and their pools gone: nothing DMAs now. */
+	if (ifq->area->is_mapped)
+		io_zcrx_unmap_area(ifq, ifq->area, ifq->area->nr_pages);
 }
 
 static const struct memory_provider_ops io_uring_pp_zc_ops = {
@@ -539,38 +549,38 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 	return 0;
 }
 
-/* Find the device and bind the provider to its queue, under rtnl. */
+/*
+ * Find the device, map the area for it, and bind the provider to its
+ * queue.  Only the binding takes rtnl: mapping a large area takes a while.
+ */
 static int io_zcrx_bind(struct io_zcrx_ifq *ifq, u32 if_idx)
 {
 	struct pp_memory_provider_params p = {
 		.mp_ops		= &io_uring_pp_zc_ops,
 		.mp_priv	= ifq,
 	};
-	struct net_device *netdev;
 	int ret;
 
-	rtnl_lock();
-	netdev = netdev_get_by_index(current->nsproxy->net_ns, if_idx,
-				     &ifq->netdev_tracker, GFP_KERNEL);
-	ret = -ENODEV;
-	if (!netdev)
-		goto out;
-	ifq->netdev = netdev;
+	ifq->netdev = netdev_get_by_index(current->nsproxy->net_ns, if_idx,
+					  &ifq->netdev_tracker, GFP_KERNEL);
+	if (!ifq->netdev)
+		return -ENODEV;
 	ret = -EOPNOTSUPP;
-	if (!netdev->dev.parent)
-		goto out;
-	ifq->dev = get_device(netdev->dev.parent);
-
+	if (!ifq->netdev->dev.parent)
+		goto err;
+	ifq->dev = get_device(ifq->netdev->dev.parent);
 	ret = io_zcrx_map_area(ifq, ifq->area);
 	if (ret)
-		goto out;
-	ret = net_mp_open_rxq(netdev, ifq->if_rxq, &p, NULL);
-out:
-	if (ret && ifq->netdev) {
-		netdev_put(ifq->netdev, &ifq->netdev_tracker);
-		ifq->netdev = NULL;
-	}
+		goto err;
+
+	rtnl_lock();
+	ret = net_mp_open_rxq(ifq->netdev, ifq->if_rxq, &p, NULL);
 	rtnl_unlock();
+	if (!ret)
+		return 0;
+err:
+	netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	ifq->netdev = NULL;
 	return ret;
 }
 
@@ -699,9 +709,11 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 	/* Requests that ran after the shutdown may hold buffers again. */
 	io_zcrx_unbind(ifq);
 	io_zcrx_scrub(ifq);
-	io_free_region(ctx, &ifq->region);
+	spin_lock_bh(&ifq->rq_lock);
 	ifq->rq_ring = NULL;
 	ifq->rqes = NULL;
+	spin_unlock_bh(&ifq->rq_lock);
+	io_free_region(ctx, &ifq->region);
 	ifq->ctx = NULL;
 	io_zcrx_ifq_put(ifq);
 }
@@ -786,6 +798,8 @@ static bool io_zcrx_post(struct io_kiocb *req, struct net_iov *niov,
 	ctx->submit_state.cq_flush = true;
 	if (!io_get_cqe(ctx, &cqe))
 		return false;
+	/* A CQE no SQE accounts for: IOSQE_IO_DRAIN must count it. */
+	ctx->cq_extra++;
 	cqe->user_data = req->cqe.user_data;
 	cqe->res = len;
 	cqe->flags = IORING_CQE_F_MORE;
@@ -896,8 +910,10 @@ static int io_zcrx_frag(struct io_zcrx_args *args, const skb_frag_t *frag,
 
 	niov = netmem_to_net_iov(netmem);
 	/* Another provider's memory: not ours to hand out, nor to read. */
-	if (!io_zcrx_niov_is_ours(ifq, niov))
+	if (!io_zcrx_niov_is_ours(ifq, niov)) {
+		args->err = -EFAULT;
 		return -EFAULT;
+	}
 	if (!io_zcrx_post(args->req, niov, off, len, false)) {
 		args->err = -ENOSPC;
 		return -ENOSPC;
@@ -1028,7 +1044,7 @@ static int io_zcrx_tcp_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		else if (args.nr_skbs > IO_ZCRX_SKBS_PER_CALL ||
 			 sock_flag(sk, SOCK_DONE))
 			ret = IOU_REQUEUE;
-	} else if (!ret || ret == -EAGAIN) {
+	} else if ((!ret || ret == -EAGAIN) && !sock_flag(sk, SOCK_DONE)) {
 		if (sk->sk_err)
 			ret = sock_error(sk);
 		else if (sk->sk_shutdown & RCV_SHUTDOWN)
@@ -1105,8 +1121,8 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 	/* EOF (0), a full CQ (-ENOSPC), no buffer (-ENOMEM), or an error */
 	if (ret == -ERESTARTSYS)
 		ret = -EINTR;
-	if (ret < 0)
-		req_set_fail(req);
+	/* As upstream: links of a request that ended, even at EOF, fail. */
+	req_set_fail(req);
 	io_req_set_res(req, ret, 0);
 	return mshot ? IOU_STOP_MULTISHOT : IOU_OK;
 }
