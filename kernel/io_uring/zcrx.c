@@ -182,7 +182,6 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return -ENOMEM;
-	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
 
 	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pinned);

@@ -14,7 +14,6 @@
 /* The user memory that payload lands in, carved into one net_iov a page. */
 struct io_zcrx_area {
 	struct net_iov_area	nia;
-	struct io_zcrx_ifq	*ifq;
 	/* Per net_iov: CQEs handed to user space, not yet returned. */
 	atomic_t		*user_refs;
 	struct page		**pages;
