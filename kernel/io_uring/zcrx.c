@@ -47,6 +47,9 @@
 #define IO_ZCRX_SKBS_PER_CALL		20
 #define IO_ZCRX_DMA_ATTR		(DMA_ATTR_SKIP_CPU_SYNC | \
 					 DMA_ATTR_WEAK_ORDERING)
+/* Kernel pages a queue may borrow when its area is exhausted (reserve). */
+#define IO_ZCRX_RESERVE_MAX		4096
+#define IO_ZCRX_LEND_BATCH		16
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
 
@@ -254,10 +257,20 @@ static void io_zcrx_return_niov(struct net_iov *niov)
 	page_pool_put_unrefed_netmem(niov->pp, netmem, -1, false);
 }
 
-/* Drop one user reference; false if user space held none. */
-static bool io_zcrx_put_uref(struct net_iov *niov)
+/* A CQE hands @niov to user space. */
+static void io_zcrx_get_uref(struct io_zcrx_ifq *ifq, struct net_iov *niov)
 {
-	return atomic_dec_if_positive(io_zcrx_user_refs(niov)) >= 0;
+	atomic_inc(io_zcrx_user_refs(niov));
+	atomic_inc(&ifq->refill.user_held);
+}
+
+/* Drop one user reference; false if user space held none. */
+static bool io_zcrx_put_uref(struct io_zcrx_ifq *ifq, struct net_iov *niov)
+{
+	if (atomic_dec_if_positive(io_zcrx_user_refs(niov)) < 0)
+		return false;
+	atomic_dec(&ifq->refill.user_held);
+	return true;
 }
 
 /*
@@ -275,6 +288,7 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 
 		if (!nr)
 			continue;
+		atomic_sub(nr, &ifq->refill.user_held);
 		if (!page_pool_unref_netmem(net_iov_to_netmem(niov), nr))
 			io_zcrx_return_niov(niov);
 	}
@@ -338,7 +352,7 @@ static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 		netmem_ref netmem;
 
 		niov = io_zcrx_rqe_niov(ifq, &ifq->rqes[head++ & mask]);
-		if (!niov || !io_zcrx_put_uref(niov))
+		if (!niov || !io_zcrx_put_uref(ifq, niov))
 			continue;
 		netmem = net_iov_to_netmem(niov);
 		if (page_pool_unref_netmem(netmem, 1))
@@ -357,8 +371,21 @@ static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 	spin_unlock_bh(&ifq->rq_lock);
 }
 
-/* Nothing came back: hand out area buffers no one holds. */
-static void io_zcrx_refill_free(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+/* Refill entries the application returned that are not taken back yet. */
+u32 io_zcrx_rq_pending(struct io_zcrx_ifq *ifq)
+{
+	u32 n = 0;
+
+	spin_lock_bh(&ifq->rq_lock);
+	if (ifq->rq_ring)
+		n = min(smp_load_acquire(&ifq->rq_ring->tail) -
+			ifq->cached_rq_head, ifq->rq_entries);
+	spin_unlock_bh(&ifq->rq_lock);
+	return n;
+}
+
+/* Hand out area buffers no one holds. */
+static void io_zcrx_take_free(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 {
 	struct io_zcrx_area *area = ifq->area;
 
@@ -374,37 +401,97 @@ static void io_zcrx_refill_free(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 }
 
 /*
- * The pool's cache is empty.  Returned buffers come first, so that the
- * ones the application just touched are reused; 0 means the area is
- * exhausted and the NIC drops.
+ * The area is exhausted: lend the pool kernel pages, which RECV_ZC copies
+ * into area buffers once the application returns some.  Bounded per
+ * queue; TCP's receive buffer bounds what they can hold anyway.
+ */
+static void io_zcrx_lend(struct page_pool *pp, struct io_zcrx_ifq *ifq,
+			 gfp_t gfp)
+{
+	struct io_zcrx_refill *r = &ifq->refill;
+
+	while (pp->alloc.count < IO_ZCRX_LEND_BATCH) {
+		netmem_ref netmem;
+
+		if (atomic_inc_return(&r->reserve) > IO_ZCRX_RESERVE_MAX)
+			break;
+		netmem = net_mp_page_alloc(pp, gfp);
+		if (!netmem)
+			break;
+		atomic_long_inc(&r->reserve_allocs);
+		net_mp_netmem_place_in_cache(pp, netmem);
+	}
+	/* The increment that found no page, or no room. */
+	if (pp->alloc.count < IO_ZCRX_LEND_BATCH)
+		atomic_dec(&r->reserve);
+}
+
+/* Upstream's refill: up to 64 returned buffers, else free ones. */
+static void io_zcrx_refill_stock(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+{
+	io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL);
+	if (!pp->alloc.count)
+		io_zcrx_take_free(pp, ifq);
+}
+
+/*
+ * The pool's cache is empty.  The refill policy decides how much comes
+ * back from the refill ring and in which order with the free list;
+ * returned buffers come first by default, so that the ones the
+ * application just touched are reused.  A verdict that leaves the pool
+ * without a buffer the area could give is a fault: no policy starves a
+ * queue.  0 means the area is exhausted and the NIC drops.
  */
 static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 {
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
+	u32 v, n;
 
+	if (pp->alloc.count)
+		return pp->alloc.cache[--pp->alloc.count];
+
+	v = io_zcrx_decide_alloc(ifq, pp);
+	n = v & ZC_REFILL_COUNT_MASK ?: PP_ALLOC_CACHE_REFILL;
+	n = min_t(u32, n, PP_ALLOC_CACHE_SIZE);
+	if (v & ZC_REFILL_FREE_FIRST)
+		io_zcrx_take_free(pp, ifq);
 	if (!pp->alloc.count)
-		io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL);
-	if (!pp->alloc.count)
-		io_zcrx_refill_free(pp, ifq);
-	if (!pp->alloc.count)
+		io_zcrx_rq_consume(ifq, pp, n);
+	if (!pp->alloc.count && !(v & ZC_REFILL_NO_FREE))
+		io_zcrx_take_free(pp, ifq);
+	if (!pp->alloc.count && v) {
+		io_zcrx_refill_stock(pp, ifq);
+		if (pp->alloc.count)
+			io_zcrx_refill_fault(ifq);
+	}
+	if (!pp->alloc.count && (v & ZC_REFILL_RESERVE))
+		io_zcrx_lend(pp, ifq, gfp);
+
+	if (!pp->alloc.count) {
+		atomic_long_inc(&ifq->refill.alloc_fails);
+		io_zcrx_refill_event(ifq, pp, ZC_REFILL_EV_NO_BUFFERS);
 		return 0;
+	}
+	io_zcrx_refill_event(ifq, pp, ZC_REFILL_EV_ALLOC);
 	return pp->alloc.cache[--pp->alloc.count];
 }
 
 static bool io_pp_zc_release_netmem(struct page_pool *pp, netmem_ref netmem)
 {
+	struct io_zcrx_ifq *ifq = pp->mp_priv;
 	struct net_iov *niov;
 
-	if (WARN_ON_ONCE(!netmem_is_net_iov(netmem)))
-		return false;
+	/* A reserve page: back to the page allocator. */
+	if (!netmem_is_net_iov(netmem)) {
+		atomic_dec(&ifq->refill.reserve);
+		return net_mp_page_release(pp, netmem);
+	}
 	niov = netmem_to_net_iov(netmem);
 	net_mp_niov_clear_page_pool(niov);
 	io_zcrx_put_free(niov);
 	/* Not a page: the pool must not put_page() it. */
 	return false;
 }
-
-static void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq);
 
 static int io_pp_zc_init(struct page_pool *pp)
 {
@@ -468,6 +555,7 @@ static void io_zcrx_ifq_free_work(struct work_struct *work)
 	if (ifq->area)
 		io_zcrx_free_area(ifq, ifq->area);
 	io_zcrx_unaccount(ifq);
+	io_zcrx_refill_release(ifq);
 	if (ifq->dev)
 		put_device(ifq->dev);
 	if (ifq->user)
@@ -481,7 +569,7 @@ static void io_zcrx_ifq_free_work(struct work_struct *work)
  * The last reference can go in softirq, with a pool's last buffer;
  * unpinning and unmapping the area waits for process context.
  */
-static void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
+void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
 {
 	if (refcount_dec_and_test(&ifq->refs))
 		queue_work(system_unbound_wq, &ifq->free_work);
@@ -640,6 +728,9 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	ifq = io_zcrx_ifq_alloc(ctx);
 	if (!ifq)
 		return -ENOMEM;
+	ret = io_zcrx_refill_init(ifq);
+	if (ret)
+		goto err;
 	ret = io_zcrx_create_rq(ifq, &reg, &rd);
 	if (ret)
 		goto err;
@@ -688,6 +779,7 @@ void io_shutdown_zcrx_ifqs(struct io_ring_ctx *ctx)
 
 	if (!ifq)
 		return;
+	io_zcrx_refill_shutdown(ifq);
 	io_zcrx_unbind(ifq);
 	io_zcrx_scrub(ifq);
 }
@@ -705,6 +797,7 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 	if (!ifq)
 		return;
 	ctx->ifq = NULL;
+	io_zcrx_refill_shutdown(ifq);
 	/* Requests that ran after the shutdown may hold buffers again. */
 	io_zcrx_unbind(ifq);
 	io_zcrx_scrub(ifq);
@@ -761,6 +854,7 @@ void io_zcrx_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 		   ifq->zc_bytes, ifq->zc_cqes);
 	seq_printf(m, "ZcrxCopied:\t%llu bytes in %llu cqes\n",
 		   ifq->copy_bytes, ifq->copy_cqes);
+	io_zcrx_refill_fdinfo(ifq, m);
 }
 
 /* ------------------------------------------------------------ delivery */
@@ -880,11 +974,12 @@ static int io_zcrx_copy(struct io_zcrx_args *args, struct page *page,
 			args->err = -ENOSPC;
 			return done ? done : -ENOSPC;
 		}
-		atomic_inc(io_zcrx_user_refs(niov));
+		io_zcrx_get_uref(ifq, niov);
 		ifq->copy_bytes += n;
 		ifq->copy_cqes++;
 		done += n;
 	}
+	io_zcrx_refill_event(ifq, NULL, ZC_REFILL_EV_COPY);
 	return done;
 }
 
@@ -919,7 +1014,7 @@ static int io_zcrx_frag(struct io_zcrx_args *args, const skb_frag_t *frag,
 	}
 	/* The CQE's references: dropped by a refill entry, or the scrub. */
 	page_pool_ref_netmem(netmem);
-	atomic_inc(io_zcrx_user_refs(niov));
+	io_zcrx_get_uref(ifq, niov);
 	ifq->zc_bytes += len;
 	ifq->zc_cqes++;
 	return len;
@@ -998,6 +1093,20 @@ static int io_zcrx_deliver(struct io_zcrx_args *args, struct sk_buff *skb,
 	return done;
 }
 
+/*
+ * RECV_ZC posted completions: the application may have returned buffers
+ * since it last waited.  Take back what the policy says, into the pools'
+ * recycle rings, before the NIC runs dry.
+ */
+static void io_zcrx_refill_ahead(struct io_zcrx_ifq *ifq)
+{
+	u32 n = io_zcrx_decide_ahead(ifq);
+
+	if (n)
+		io_zcrx_rq_consume(ifq, NULL, n);
+	io_zcrx_refill_event(ifq, NULL, ZC_REFILL_EV_RECV);
+}
+
 /* tcp_read_sock()'s actor. */
 static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 			    unsigned int off, size_t len)
@@ -1026,10 +1135,11 @@ static int io_zcrx_tcp_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 		.count		= *limit ?: UINT_MAX,
 		.arg.data	= &args,
 	};
-	int ret;
+	int ret, read;
 
 	lock_sock(sk);
 	ret = tcp_read_sock(sk, &desc, io_zcrx_recv_skb);
+	read = ret;
 	if (*limit && ret > 0)
 		*limit -= ret;
 	if (ret > 0) {
@@ -1054,6 +1164,8 @@ static int io_zcrx_tcp_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 			ret = -EAGAIN;
 	}
 	release_sock(sk);
+	if (read > 0)
+		io_zcrx_refill_ahead(ifq);
 	return ret;
 }
 

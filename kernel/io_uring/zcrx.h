@@ -10,6 +10,7 @@
 #include <net/page_pool/types.h>
 
 #include "memmap.h"
+#include "zcrx_refill.h"
 
 /* The user memory that payload lands in, carved into one net_iov a page. */
 struct io_zcrx_area {
@@ -64,6 +65,7 @@ struct io_zcrx_ifq {
 	u64				copy_bytes;
 	u64				copy_cqes;
 
+	struct io_zcrx_refill		refill;
 	struct work_struct		free_work;
 };
 
@@ -77,6 +79,8 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags);
 void *io_zcrx_region_mmap_ptr(struct io_ring_ctx *ctx, size_t sz);
 int io_zcrx_region_mmap(struct io_ring_ctx *ctx, struct vm_area_struct *vma);
 void io_zcrx_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m);
+void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq);
+u32 io_zcrx_rq_pending(struct io_zcrx_ifq *ifq);
 #else
 static inline int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 				       struct io_uring_zcrx_ifq_reg __user *arg)

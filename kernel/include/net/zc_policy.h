@@ -52,7 +52,19 @@ struct zc_policy_slot {
 	char name[ZC_POLICY_NAME_MAX];
 };
 
+struct bpf_prog;
+struct bpf_verifier_ops;
+struct btf_member;
+struct btf_type;
+
 #ifdef CONFIG_ZC_POLICY
+extern const struct bpf_verifier_ops zc_policy_verifier_ops;
+int zc_policy_check_member(const struct btf_type *t,
+			   const struct btf_member *member,
+			   const struct bpf_prog *prog);
+int zc_policy_init_name(const struct btf_type *t,
+			const struct btf_member *member, void *kdata,
+			const void *udata, size_t name_off);
 int zc_policy_type_init(struct zc_policy_type *type);
 int zc_policy_register(struct zc_policy_type *type, const char *name,
 		       void *ops);

@@ -16,6 +16,9 @@
  * Slots are put from softirq (a socket freed by a TCP timer), so the
  * registry is a BH-safe spinlock and nothing under it sleeps.
  */
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
 #include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/slab.h>
@@ -280,6 +283,98 @@ void zc_policy_put(struct zc_policy_slot *slot)
 	zc_slot_free(dead);
 }
 EXPORT_SYMBOL_GPL(zc_policy_put);
+
+/* ----------------------------------------------------- struct_ops */
+
+/* Helpers a policy may call: none that sleeps, takes socket locks, or
+ * depends on the current task, which is arbitrary in softirq.
+ */
+static const struct bpf_func_proto *
+zc_policy_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	switch (func_id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_update_elem:
+	case BPF_FUNC_map_delete_elem:
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_pop_elem:
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_ktime_get_ns:
+	case BPF_FUNC_ktime_get_boot_ns:
+	case BPF_FUNC_ktime_get_coarse_ns:
+	case BPF_FUNC_jiffies64:
+	case BPF_FUNC_get_prandom_u32:
+	case BPF_FUNC_get_smp_processor_id:
+	case BPF_FUNC_get_numa_node_id:
+	case BPF_FUNC_spin_lock:
+	case BPF_FUNC_spin_unlock:
+	case BPF_FUNC_per_cpu_ptr:
+	case BPF_FUNC_this_cpu_ptr:
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_submit:
+	case BPF_FUNC_ringbuf_discard:
+	case BPF_FUNC_ringbuf_query:
+	case BPF_FUNC_loop:
+	case BPF_FUNC_trace_printk:
+		return bpf_base_func_proto(func_id, prog);
+	default:
+		return NULL;
+	}
+}
+
+static bool zc_policy_is_valid_access(int off, int size,
+				      enum bpf_access_type type,
+				      const struct bpf_prog *prog,
+				      struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/*
+ * What every policy type's programs may do.  No btf_struct_access: the
+ * context and anything it leads to is read-only to programs.
+ */
+const struct bpf_verifier_ops zc_policy_verifier_ops = {
+	.get_func_proto		= zc_policy_get_func_proto,
+	.is_valid_access	= zc_policy_is_valid_access,
+};
+EXPORT_SYMBOL_GPL(zc_policy_verifier_ops);
+
+/* Decisions run in softirq and under spinlocks: nothing may sleep. */
+int zc_policy_check_member(const struct btf_type *t,
+			   const struct btf_member *member,
+			   const struct bpf_prog *prog)
+{
+	if (prog->sleepable)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zc_policy_check_member);
+
+/**
+ * zc_policy_init_name() - a struct_ops init_member() for the name member
+ * @t: the ops type
+ * @member: the member being initialized
+ * @kdata: the kernel's copy of the ops
+ * @udata: the map value user space gave
+ * @name_off: where the ops keep their ZC_POLICY_NAME_MAX-byte name
+ *
+ * Return: 1 when @member is the name and was copied, 0 for any other
+ * member, -EINVAL for a name that is empty or not a C string.
+ */
+int zc_policy_init_name(const struct btf_type *t,
+			const struct btf_member *member, void *kdata,
+			const void *udata, size_t name_off)
+{
+	if (__btf_member_bit_offset(t, member) / 8 != name_off)
+		return 0;
+	if (bpf_obj_name_cpy(kdata + name_off, udata + name_off,
+			     ZC_POLICY_NAME_MAX) <= 0)
+		return -EINVAL;
+	return 1;
+}
+EXPORT_SYMBOL_GPL(zc_policy_init_name);
 
 /* ---------------------------------------------------------------- sysctl */
 

@@ -6,11 +6,10 @@
  * zc_policy.c); rings and sockets choose it by name.  Programs run in
  * process context under the io_uring submission lock, in io-wq, or in
  * softirq under a socket lock, so they may not sleep and get only helpers
- * that are safe in all of those.  What they return is checked here: the
+ * that are safe in all of those (zc_policy_verifier_ops).  What they return is checked here: the
  * BPF core does not range-check struct_ops return values.
  */
 #include <linux/bpf.h>
-#include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/init.h>
 #include <linux/tcp.h>
@@ -45,82 +44,12 @@ static int zc_send_bpf_init(struct btf *btf)
 	return 0;
 }
 
-/* Helpers a policy may call: none that sleeps, takes socket locks, or
- * depends on the current task, which is arbitrary in softirq.
- */
-static const struct bpf_func_proto *
-zc_send_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	switch (func_id) {
-	case BPF_FUNC_map_lookup_elem:
-	case BPF_FUNC_map_update_elem:
-	case BPF_FUNC_map_delete_elem:
-	case BPF_FUNC_map_push_elem:
-	case BPF_FUNC_map_pop_elem:
-	case BPF_FUNC_map_peek_elem:
-	case BPF_FUNC_ktime_get_ns:
-	case BPF_FUNC_ktime_get_boot_ns:
-	case BPF_FUNC_ktime_get_coarse_ns:
-	case BPF_FUNC_jiffies64:
-	case BPF_FUNC_get_prandom_u32:
-	case BPF_FUNC_get_smp_processor_id:
-	case BPF_FUNC_get_numa_node_id:
-	case BPF_FUNC_spin_lock:
-	case BPF_FUNC_spin_unlock:
-	case BPF_FUNC_per_cpu_ptr:
-	case BPF_FUNC_this_cpu_ptr:
-	case BPF_FUNC_ringbuf_output:
-	case BPF_FUNC_ringbuf_reserve:
-	case BPF_FUNC_ringbuf_submit:
-	case BPF_FUNC_ringbuf_discard:
-	case BPF_FUNC_ringbuf_query:
-	case BPF_FUNC_loop:
-	case BPF_FUNC_trace_printk:
-		return bpf_base_func_proto(func_id, prog);
-	default:
-		return NULL;
-	}
-}
-
-static bool zc_send_is_valid_access(int off, int size,
-				    enum bpf_access_type type,
-				    const struct bpf_prog *prog,
-				    struct bpf_insn_access_aux *info)
-{
-	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
-}
-
-/* No btf_struct_access: the context and anything it leads to is
- * read-only to programs.
- */
-static const struct bpf_verifier_ops zc_send_verifier_ops = {
-	.get_func_proto		= zc_send_get_func_proto,
-	.is_valid_access	= zc_send_is_valid_access,
-};
-
-static int zc_send_check_member(const struct btf_type *t,
-				const struct btf_member *member,
-				const struct bpf_prog *prog)
-{
-	/* Decisions run in softirq and under spinlocks. */
-	if (prog->sleepable)
-		return -EINVAL;
-	return 0;
-}
-
 static int zc_send_init_member(const struct btf_type *t,
 			       const struct btf_member *member,
 			       void *kdata, const void *udata)
 {
-	const struct zc_send_ops *uops = udata;
-	struct zc_send_ops *ops = kdata;
-
-	if (__btf_member_bit_offset(t, member) / 8 !=
-	    offsetof(struct zc_send_ops, name))
-		return 0;
-	if (bpf_obj_name_cpy(ops->name, uops->name, sizeof(ops->name)) <= 0)
-		return -EINVAL;
-	return 1;
+	return zc_policy_init_name(t, member, kdata, udata,
+				   offsetof(struct zc_send_ops, name));
 }
 
 static int zc_send_validate(void *kdata)
@@ -179,9 +108,9 @@ static struct zc_send_ops __bpf_zc_send_ops = {
 };
 
 static struct bpf_struct_ops bpf_zc_send_ops = {
-	.verifier_ops	= &zc_send_verifier_ops,
+	.verifier_ops	= &zc_policy_verifier_ops,
 	.init		= zc_send_bpf_init,
-	.check_member	= zc_send_check_member,
+	.check_member	= zc_policy_check_member,
 	.init_member	= zc_send_init_member,
 	.reg		= zc_send_reg,
 	.unreg		= zc_send_unreg,

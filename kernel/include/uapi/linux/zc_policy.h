@@ -69,6 +69,46 @@
 #define ZC_SEND_F_MSG		(1U << 2)	/* sendmsg, len unknown at join */
 #define ZC_SEND_F_FIXED_FILE	(1U << 3)	/* fd is a registered file index */
 
+/*
+ * A refill policy (struct zc_refill_ops) steers the buffer pool of a
+ * zero-copy receive queue (io_uring zcrx).  It is asked:
+ *
+ *   alloc   in the page pool's alloc path (NAPI), when the pool's cache is
+ *           empty: how many refill-ring entries to take back (the low 16
+ *           bits; 0 for the kernel's 64, clamped to ctx->budget), with
+ *           ZC_REFILL_* flags for the free list and the reserve.
+ *   ahead   when RECV_ZC has posted completions (the receiving task): how
+ *           many refill-ring entries to take back now, before the pool
+ *           runs dry (0 to 65535, clamped to ctx->budget).
+ *   notify  on an event (ZC_REFILL_EV_*), only while the application has
+ *           notifications armed: which of them to post now, a mask of
+ *           IORING_ZCRX_NOTIF_* (bits that are not armed are ignored).
+ *
+ * Stock behaviour is 0 for alloc and ahead (upstream's lazy refill) and,
+ * for notify, IORING_ZCRX_NOTIF_NO_BUFFERS on ZC_REFILL_EV_NO_BUFFERS and
+ * IORING_ZCRX_NOTIF_COPY on ZC_REFILL_EV_COPY.  Any other return value is
+ * a fault: it is counted and the stock decision is taken instead.  An
+ * alloc verdict that leaves the pool without a buffer while the area has
+ * some to give is a fault too, so no policy can starve a queue.
+ */
+#define ZC_REFILL_COUNT_MASK	0xffff
+#define ZC_REFILL_FREE_FIRST	(1 << 16)	/* free list before the ring */
+#define ZC_REFILL_NO_FREE	(1 << 17)	/* leave the free list alone */
+#define ZC_REFILL_RESERVE	(1 << 18)	/* area exhausted: kernel pages */
+#define ZC_REFILL_FLAGS		(ZC_REFILL_FREE_FIRST | ZC_REFILL_NO_FREE | \
+				 ZC_REFILL_RESERVE)
+
+/* zc_refill_ctx.decision */
+#define ZC_REFILL_DECIDE_ALLOC	0
+#define ZC_REFILL_DECIDE_AHEAD	1
+#define ZC_REFILL_DECIDE_NOTIFY	2
+
+/* zc_refill_ctx.event, for notify */
+#define ZC_REFILL_EV_ALLOC	0	/* the pool refilled its cache */
+#define ZC_REFILL_EV_NO_BUFFERS	1	/* ... and found nothing: a drop */
+#define ZC_REFILL_EV_COPY	2	/* RECV_ZC copied payload */
+#define ZC_REFILL_EV_RECV	3	/* RECV_ZC posted completions */
+
 /* Policy names: at most this many bytes with the NUL. */
 #define ZC_POLICY_NAME_MAX	16
 
