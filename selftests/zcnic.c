@@ -68,40 +68,6 @@ struct dmabuf_token {
 
 static const char *zctool = "zc-ethtool";
 
-/*
- * Sum an ethtool -S counter "<dir>Q_<name>" (dir "rx" or "tx") over queue
- * @q, or over all queues when @q < 0.
- */
-static long long nic_counter(const char *ns, const char *dev, const char *dir,
-			     int q, const char *name)
-{
-	char cmd[256], line[256], key[64], fmt[32];
-	long long sum = 0, v;
-	FILE *f;
-	int qq;
-
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s ethtool -S %s", ns, dev);
-	snprintf(fmt, sizeof(fmt), " %s%%d_%%63[a-z_]: %%lld", dir);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, fmt, &qq, key, &v) != 3)
-			continue;
-		if (strcmp(key, name) || (q >= 0 && q != qq))
-			continue;
-		sum += v;
-	}
-	pclose(f);
-	return sum;
-}
-
-static long long nic_stat(const char *ns, const char *dev, int q,
-			  const char *name)
-{
-	return nic_counter(ns, dev, "rx", q, name);
-}
-
 struct udmabuf {
 	int devfd, memfd, fd;
 	size_t size;

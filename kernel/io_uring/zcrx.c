@@ -325,13 +325,14 @@ static struct net_iov *io_zcrx_rqe_niov(struct io_zcrx_ifq *ifq,
 
 /*
  * Take back what the application returned.  Into @pp's alloc cache when
- * the buffer is @pp's, and we are its alloc side; anything else goes to
- * its own pool or to the free list.  Bad entries and buffers the
+ * the buffer is @pp's, and we are its alloc side; the first free buffer
+ * into *@keep when the caller wants one for itself; anything else goes
+ * to its own pool or to the free list.  Bad entries and buffers the
  * application did not hold are skipped: a buffer returned twice is
  * returned once.  At most @budget entries.
  */
 static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
-			       u32 budget)
+			       u32 budget, struct net_iov **keep)
 {
 	u32 mask = ifq->rq_entries - 1;
 	u32 head, avail;
@@ -357,6 +358,10 @@ static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 		netmem = net_iov_to_netmem(niov);
 		if (page_pool_unref_netmem(netmem, 1))
 			continue;
+		if (keep && !*keep) {
+			*keep = niov;
+			continue;
+		}
 		/* A pool this queue had before, a copy buffer, or no pool. */
 		if (!pp || unlikely(niov->pp != pp)) {
 			io_zcrx_return_niov(niov);
@@ -429,7 +434,7 @@ static void io_zcrx_lend(struct page_pool *pp, struct io_zcrx_ifq *ifq,
 /* Upstream's refill: up to 64 returned buffers, else free ones. */
 static void io_zcrx_refill_stock(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 {
-	io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL);
+	io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL, NULL);
 	if (!pp->alloc.count)
 		io_zcrx_take_free(pp, ifq);
 }
@@ -456,7 +461,7 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 	if (v & ZC_REFILL_FREE_FIRST)
 		io_zcrx_take_free(pp, ifq);
 	if (!pp->alloc.count)
-		io_zcrx_rq_consume(ifq, pp, n);
+		io_zcrx_rq_consume(ifq, pp, n, NULL);
 	if (!pp->alloc.count && !(v & ZC_REFILL_NO_FREE))
 		io_zcrx_take_free(pp, ifq);
 	if (!pp->alloc.count && v) {
@@ -915,19 +920,23 @@ static struct net_iov *io_zcrx_get_free_locked(struct io_zcrx_area *area)
 }
 
 /*
- * A free area buffer for copied payload; it belongs to no pool.  With
- * none free, take back what the application returned: on a queue with no
- * traffic of its own (loopback, another device) the pool never reads the
- * refill ring, and copy buffers would never come back.
+ * An area buffer for copied payload: a free one, or else one the
+ * application returned.  On a queue with no traffic of its own (loopback,
+ * another device) the pool never reads the refill ring, and copy buffers
+ * would never come back.  A returned buffer may still belong to a pool
+ * (it carried zero-copy data before): it is used as it is, and goes back
+ * to that pool when returned again.  Handing it to the pool instead could
+ * leave the copy starved while the pool hoards, with TCP waiting for the
+ * copy of data that landed in reserve pages.
  */
 static struct net_iov *io_zcrx_alloc_copy_buf(struct io_zcrx_ifq *ifq)
 {
 	struct net_iov *niov = io_zcrx_get_free_locked(ifq->area);
 
-	if (!niov) {
-		io_zcrx_rq_consume(ifq, NULL, PP_ALLOC_CACHE_REFILL);
+	if (!niov)
+		io_zcrx_rq_consume(ifq, NULL, PP_ALLOC_CACHE_REFILL, &niov);
+	if (!niov)
 		niov = io_zcrx_get_free_locked(ifq->area);
-	}
 	if (niov)
 		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
 	return niov;
@@ -1103,7 +1112,7 @@ static void io_zcrx_refill_ahead(struct io_zcrx_ifq *ifq)
 	u32 n = io_zcrx_decide_ahead(ifq);
 
 	if (n)
-		io_zcrx_rq_consume(ifq, NULL, n);
+		io_zcrx_rq_consume(ifq, NULL, n, NULL);
 	io_zcrx_refill_event(ifq, NULL, ZC_REFILL_EV_RECV);
 }
 

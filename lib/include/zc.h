@@ -108,6 +108,29 @@ struct io_uring_zcrx_ifq_reg {
 };
 #endif
 
+/* This kernel's refill policies and notifications (zc-iouring 129). */
+#ifndef IORING_ZCRX_REFILL_POLICY
+#define IORING_REGISTER_ZCRX_REFILL	129
+
+#define IORING_ZCRX_REFILL_POLICY	(1U << 0)
+#define IORING_ZCRX_REFILL_ARM		(1U << 1)
+#define IORING_ZCRX_REFILL_DISARM	(1U << 2)
+
+#define IORING_ZCRX_NOTIF_FILL_LOW	(1U << 0)
+#define IORING_ZCRX_NOTIF_NO_BUFFERS	(1U << 1)
+#define IORING_ZCRX_NOTIF_COPY		(1U << 2)
+
+struct io_uring_zcrx_refill {
+	__u32	zcrx_id;
+	__u32	flags;
+	char	name[16];
+	__u64	notif_user_data;
+	__u32	notif_mask;
+	__u32	__resv1;
+	__u64	__resv[4];
+};
+#endif
+
 /* This kernel's extension: the chunk was copied, not written by the NIC. */
 #ifndef IORING_ZCRX_CQE_COPIED
 #define IORING_ZCRX_CQE_COPIED		(1ULL << 0)
@@ -215,6 +238,30 @@ int zc_rx_set_header_split(const char *ifname, bool on);
 int io_uring_register_ifq(struct io_uring *ring,
 			  struct io_uring_zcrx_ifq_reg *reg);
 
+/* Refill policies and fill-queue notifications: zc_rx_set_refill_policy(3) */
+int io_uring_register_zcrx_refill(struct io_uring *ring,
+				  struct io_uring_zcrx_refill *arg);
+int zc_rx_set_refill_policy(struct zc_rx *rx, const char *name);
+int zc_rx_arm(struct zc_rx *rx, unsigned int notifs);
+int zc_rx_flush(struct zc_rx *rx);
+
+/* The user_data of the notification CQEs that zc_rx_arm() asks for. */
+#define ZC_RX_NOTIF_UDATA	0x7a6372786e6f7466ULL	/* "zcrxnotf" */
+
+static inline bool zc_rx_cqe_is_notif(const struct io_uring_cqe *cqe)
+{
+	return cqe->user_data == ZC_RX_NOTIF_UDATA;
+}
+
+/*
+ * zc_rx_recv_loop() calls this with each notification (IORING_ZCRX_NOTIF_*)
+ * before it re-arms it; without one the loop just re-arms.
+ */
+typedef void (*zc_rx_notif_cb)(void *arg, unsigned int notif);
+void zc_rx_on_notif(struct zc_rx *rx, zc_rx_notif_cb cb, void *arg);
+unsigned long long zc_rx_notif_count(const struct zc_rx *rx,
+				     unsigned int notif);
+
 /* ------------------------------------------------------------- policies */
 
 struct bpf_map;
@@ -236,7 +283,23 @@ struct zc_send_stats {
 
 enum zc_policy_type {
 	ZC_POLICY_SEND,
+	ZC_POLICY_REFILL,
 };
+
+/* What the refill policies in bpf-progs/ count, summed over the CPUs. */
+struct zc_refill_stats {
+	__u64 alloc_calls;	/* alloc decisions */
+	__u64 alloc_taken;	/* refill entries they asked for */
+	__u64 reserve_asks;	/* alloc decisions that allowed the reserve */
+	__u64 ahead_calls;	/* ahead decisions */
+	__u64 ahead_taken;	/* refill entries they asked for */
+	__u64 notify_calls;	/* notify decisions */
+	__u64 notifs[3];	/* notifications asked, by IORING_ZCRX_NOTIF_ bit */
+	__u64 min_free;		/* fewest free + returned buffers seen, + 1 */
+	__u64 max_held;		/* most buffers the application held */
+};
+
+int zc_refill_read_stats(int stats_map_fd, struct zc_refill_stats *out);
 
 int zc_policy_attach(struct bpf_map *ops, const char *pin_path,
 		     struct bpf_link **linkp);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,14 +118,59 @@ int zc_policy_read_stats(int stats_map_fd, struct zc_send_stats *out)
 	return zc_percpu_sum(stats_map_fd, 0, out, sizeof(*out));
 }
 
+/*
+ * Per-CPU minima and maxima do not sum: min_free (kept + 1, so that 0
+ * means unseen) takes the least, max_held the most.
+ */
+int zc_refill_read_stats(int stats_map_fd, struct zc_refill_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, err;
+	struct zc_refill_stats *v;
+	__u32 key = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(stats_map_fd, &key, v);
+	if (err) {
+		err = -errno;
+		free(v);
+		return err;
+	}
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ncpu; i++) {
+		__u64 *dst = (__u64 *)out, *src = (__u64 *)&v[i];
+		size_t k, nsum = offsetof(struct zc_refill_stats, min_free) /
+				 sizeof(__u64);
+
+		for (k = 0; k < nsum; k++)
+			dst[k] += src[k];
+		if (v[i].min_free &&
+		    (!out->min_free || v[i].min_free < out->min_free))
+			out->min_free = v[i].min_free;
+		if (v[i].max_held > out->max_held)
+			out->max_held = v[i].max_held;
+	}
+	free(v);
+	return 0;
+}
+
 /* ------------------------------------------------------------- sysctls */
 
 static int zc_sysctl_path(enum zc_policy_type type, const char *what,
 			  char *path, size_t size)
 {
-	if (type != ZC_POLICY_SEND)
+	static const char * const names[] = {
+		[ZC_POLICY_SEND]	= "send",
+		[ZC_POLICY_REFILL]	= "refill",
+	};
+
+	if ((unsigned int)type >= sizeof(names) / sizeof(names[0]))
 		return -EINVAL;
-	snprintf(path, size, "/proc/sys/net/core/zc_send_policy_%s", what);
+	snprintf(path, size, "/proc/sys/net/core/zc_%s_policy_%s",
+		 names[type], what);
 	return 0;
 }
 

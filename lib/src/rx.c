@@ -34,6 +34,11 @@ struct zc_rx {
 	struct io_uring_zcrx_rqe	*rqes;
 	__u64				token;
 	__u32				zcrx_id;
+	/* Notifications: what is armed, who hears of them, how many came. */
+	unsigned int			armed;
+	zc_rx_notif_cb			notif_cb;
+	void				*notif_arg;
+	unsigned long long		notifs[3];
 };
 
 int io_uring_register_ifq(struct io_uring *ring,
@@ -225,14 +230,7 @@ int zc_rx_return(struct zc_rx *rx, const struct io_uring_cqe *cqe)
 		.off = (rc->off & ~IORING_ZCRX_AREA_MASK) | rx->token,
 		.len = cqe->res,
 	};
-	unsigned int i = 0;
-
-	while (i < rx->nr_backlog && rq_push(rx, &rx->backlog[i]))
-		i++;
-	memmove(rx->backlog, rx->backlog + i,
-		(rx->nr_backlog - i) * sizeof(*rx->backlog));
-	rx->nr_backlog -= i;
-	if (!rx->nr_backlog && rq_push(rx, &e))
+	if (!zc_rx_flush(rx) && rq_push(rx, &e))
 		return 0;
 	if (rx->nr_backlog == rx->max_backlog)
 		return -ENOBUFS;
@@ -240,17 +238,105 @@ int zc_rx_return(struct zc_rx *rx, const struct io_uring_cqe *cqe)
 	return 1;
 }
 
+int io_uring_register_zcrx_refill(struct io_uring *ring,
+				  struct io_uring_zcrx_refill *arg)
+{
+	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
+			  IORING_REGISTER_ZCRX_REFILL, arg, 1);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int zc_rx_set_refill_policy(struct zc_rx *rx, const char *name)
+{
+	struct io_uring_zcrx_refill r = {
+		.zcrx_id	= rx->zcrx_id,
+		.flags		= IORING_ZCRX_REFILL_POLICY,
+	};
+
+	if (name && strlen(name) >= sizeof(r.name))
+		return -EINVAL;
+	if (name)
+		strcpy(r.name, name);
+	return io_uring_register_zcrx_refill(rx->ring, &r);
+}
+
+int zc_rx_arm(struct zc_rx *rx, unsigned int notifs)
+{
+	struct io_uring_zcrx_refill r = {
+		.zcrx_id	= rx->zcrx_id,
+		.flags		= IORING_ZCRX_REFILL_ARM,
+		.notif_user_data = ZC_RX_NOTIF_UDATA,
+		.notif_mask	= notifs,
+	};
+	int ret = io_uring_register_zcrx_refill(rx->ring, &r);
+
+	if (!ret)
+		rx->armed = r.notif_mask;
+	return ret;
+}
+
+void zc_rx_on_notif(struct zc_rx *rx, zc_rx_notif_cb cb, void *arg)
+{
+	rx->notif_cb = cb;
+	rx->notif_arg = arg;
+}
+
+unsigned long long zc_rx_notif_count(const struct zc_rx *rx,
+				     unsigned int notif)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (notif == 1U << i)
+			return rx->notifs[i];
+	return 0;
+}
+
+/* Put the backlog into the refill ring; return: entries still waiting. */
+int zc_rx_flush(struct zc_rx *rx)
+{
+	unsigned int i = 0;
+
+	while (i < rx->nr_backlog && rq_push(rx, &rx->backlog[i]))
+		i++;
+	memmove(rx->backlog, rx->backlog + i,
+		(rx->nr_backlog - i) * sizeof(*rx->backlog));
+	rx->nr_backlog -= i;
+	return rx->nr_backlog;
+}
+
+/* A notification CQE: count it, tell the application, arm it again. */
+static int zc_rx_notif(struct zc_rx *rx, const struct io_uring_cqe *cqe)
+{
+	unsigned int n = cqe->res, i;
+
+	for (i = 0; i < 3; i++)
+		if (n == 1U << i)
+			rx->notifs[i]++;
+	rx->armed &= ~n;
+	zc_rx_flush(rx);
+	if (rx->notif_cb)
+		rx->notif_cb(rx->notif_arg, n);
+	return zc_rx_arm(rx, n);
+}
+
+static void zc_rx_rearm(struct zc_rx *rx, int fd)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(rx->ring);
+
+	zc_rx_prep_recv(rx, sqe, fd, 0);
+	io_uring_sqe_set_data64(sqe, (__u64)fd);
+}
+
 int zc_rx_recv_loop(struct zc_rx *rx, int fd, zc_rx_cb cb, void *arg)
 {
-	struct io_uring_sqe *sqe;
 	bool done = false;
 	int res = 0;
 
-	sqe = io_uring_get_sqe(rx->ring);
-	if (!sqe)
+	if (!io_uring_sq_space_left(rx->ring))
 		return -EBUSY;
-	zc_rx_prep_recv(rx, sqe, fd, 0);
-	io_uring_sqe_set_data64(sqe, (__u64)fd);
+	zc_rx_rearm(rx, fd);
 	while (!done) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
@@ -260,14 +346,23 @@ int zc_rx_recv_loop(struct zc_rx *rx, int fd, zc_rx_cb cb, void *arg)
 			return ret;
 		io_uring_for_each_cqe(rx->ring, head, cqe) {
 			seen++;
+			if (zc_rx_cqe_is_notif(cqe)) {
+				ret = zc_rx_notif(rx, cqe);
+				if (ret && !res)
+					res = ret;
+				continue;
+			}
 			if (cqe->user_data != (__u64)fd)
 				continue;
 			if (!zc_rx_cqe_is_data(cqe)) {
-				/* A full CQ: no data was lost, go on. */
-				if (cqe->res == -ENOSPC) {
-					sqe = io_uring_get_sqe(rx->ring);
-					zc_rx_prep_recv(rx, sqe, fd, 0);
-					io_uring_sqe_set_data64(sqe, (__u64)fd);
+				/*
+				 * A full CQ, or no area buffer for the copy
+				 * fallback (every one returned is back now):
+				 * no data was lost, go on.
+				 */
+				if (cqe->res == -ENOSPC || cqe->res == -ENOMEM) {
+					zc_rx_flush(rx);
+					zc_rx_rearm(rx, fd);
 					continue;
 				}
 				res = cqe->res;
