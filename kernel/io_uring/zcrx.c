@@ -382,6 +382,7 @@ u32 io_zcrx_rq_pending(struct io_zcrx_ifq *ifq)
 	u32 n = 0;
 
 	spin_lock_bh(&ifq->rq_lock);
+	/* Pairs with the application's store-release of the tail. */
 	if (ifq->rq_ring)
 		n = min(smp_load_acquire(&ifq->rq_ring->tail) -
 			ifq->cached_rq_head, ifq->rq_entries);

@@ -299,8 +299,10 @@ static int io_zcrx_refill_check(const struct io_uring_zcrx_refill *p)
  * @nr_args: 1
  *
  * Return: 0, -EINVAL (bad flags, mask, name or reserved fields, or no
- * zcrx queue), -EFAULT, -EACCES (not the ring's submitter task), -ENOENT
- * (no such policy), -EPERM (the caller may not choose it), -ENOMEM.
+ * zcrx queue), -EFAULT, -EACCES (not the ring's submitter task; the core
+ * already answers -EEXIST to other tasks once the ring is enabled),
+ * -ENOENT (no such policy), -EPERM (the caller may not choose it),
+ * -ENOMEM.
  */
 int io_register_zcrx_refill(struct io_ring_ctx *ctx, void __user *arg,
 			    unsigned int nr_args)
@@ -354,7 +356,7 @@ int io_register_zcrx_refill(struct io_ring_ctx *ctx, void __user *arg,
 
 	if (p.flags & IORING_ZCRX_REFILL_POLICY)
 		zc_policy_put(rcu_replace_pointer(r->policy, slot,
-				lockdep_is_held(&ctx->uring_lock)));
+						  lockdep_is_held(&ctx->uring_lock)));
 	spin_lock_bh(&r->notif_lock);
 	if (p.flags & IORING_ZCRX_REFILL_ARM) {
 		r->armed |= mask;
