@@ -382,10 +382,11 @@ u32 io_zcrx_rq_pending(struct io_zcrx_ifq *ifq)
 	u32 n = 0;
 
 	spin_lock_bh(&ifq->rq_lock);
-	/* Pairs with the application's store-release of the tail. */
-	if (ifq->rq_ring)
+	if (ifq->rq_ring) {
+		/* Pairs with the application's store-release of the tail. */
 		n = min(smp_load_acquire(&ifq->rq_ring->tail) -
 			ifq->cached_rq_head, ifq->rq_entries);
+	}
 	spin_unlock_bh(&ifq->rq_lock);
 	return n;
 }
