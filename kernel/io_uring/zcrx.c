@@ -433,12 +433,19 @@ static void io_zcrx_lend(struct page_pool *pp, struct io_zcrx_ifq *ifq,
 		atomic_dec(&r->reserve);
 }
 
-/* Upstream's refill: up to 64 returned buffers, else free ones. */
-static void io_zcrx_refill_stock(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+/*
+ * The alloc verdict @v, which took @n refill entries, left the pool
+ * without a buffer: take what it held back, as stock refill would have.
+ * True if that found one: the verdict would have starved the queue.
+ */
+static bool io_zcrx_refill_held_back(struct page_pool *pp,
+				     struct io_zcrx_ifq *ifq, u32 v, u32 n)
 {
-	io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL, NULL);
-	if (!pp->alloc.count)
+	if (n < PP_ALLOC_CACHE_REFILL)
+		io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL - n, NULL);
+	if (!pp->alloc.count && (v & ZC_REFILL_NO_FREE))
 		io_zcrx_take_free(pp, ifq);
+	return pp->alloc.count;
 }
 
 /*
@@ -466,11 +473,8 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 		io_zcrx_rq_consume(ifq, pp, n, NULL);
 	if (!pp->alloc.count && !(v & ZC_REFILL_NO_FREE))
 		io_zcrx_take_free(pp, ifq);
-	if (!pp->alloc.count && v) {
-		io_zcrx_refill_stock(pp, ifq);
-		if (pp->alloc.count)
-			io_zcrx_refill_fault(ifq);
-	}
+	if (!pp->alloc.count && v && io_zcrx_refill_held_back(pp, ifq, v, n))
+		io_zcrx_refill_fault(ifq);
 	if (!pp->alloc.count && (v & ZC_REFILL_RESERVE))
 		io_zcrx_lend(pp, ifq, gfp);
 

@@ -19,6 +19,8 @@
 _Static_assert(sizeof(struct zc_send_stats) ==
 	       8 * (5 + ZC_CLOSE_CAUSES + ZC_AGE_BUCKETS),
 	       "struct zc_send_stats must match bpf-progs/zc_send_policy.h");
+_Static_assert(sizeof(struct zc_refill_stats) == 8 * 11,
+	       "struct zc_refill_stats must match bpf-progs/zc_refill_policy.h");
 
 int zc_policy_attach(struct bpf_map *ops, const char *pin_path,
 		     struct bpf_link **linkp)

@@ -10,6 +10,8 @@
 #ifndef ZC_SELFTESTS_ZCRX_FIXTURE_H
 #define ZC_SELFTESTS_ZCRX_FIXTURE_H
 
+#include <stdarg.h>
+
 #include "ynl.h"
 #include "netdev-user.h"
 
@@ -145,44 +147,54 @@ static inline void arm_recv(struct zcrx *z, int fd, unsigned int len, __u64 tag)
 	sqe->user_data = tag;
 }
 
-/* A field of the ring's fdinfo, "Name:\t<number> ...": the number, or -1. */
-static inline long long fdinfo_num(struct zcrx *z, const char *name)
+/*
+ * Scan the ring's fdinfo with @fmt, line by line: 0 when a line filled
+ * @nfields of its fields (the last such line counts), else -ENOENT.
+ */
+static inline int fdinfo_scanf(struct zcrx *z, int nfields,
+			       const char *fmt, ...)
 {
 	char path[64], line[256];
-	long long v = -1;
-	size_t n = strlen(name);
+	int found = -ENOENT;
+	va_list ap, aq;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", z->ring.ring_fd);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ':')
-			v = strtoll(line + n + 1, NULL, 10);
+		return -errno;
+	va_start(ap, fmt);
+	while (fgets(line, sizeof(line), f)) {
+		va_copy(aq, ap);
+		if (vsscanf(line, fmt, aq) == nfields)
+			found = 0;
+		va_end(aq);
+	}
+	va_end(ap);
 	fclose(f);
-	return v;
+	return found;
+}
+
+/* A field of the ring's fdinfo, "Name:\t<number> ...": the number, or -1. */
+static inline long long fdinfo_num(struct zcrx *z, const char *name)
+{
+	long long v = -1;
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%s: %%lld", name);
+	return fdinfo_scanf(z, 1, fmt, &v) ? -1 : v;
 }
 
 /* fdinfo's "ZcrxArea: N pages, F free, H held by user": H, or -1. */
 static inline long long fdinfo_held(struct zcrx *z)
 {
-	char path[64], line[256];
 	unsigned long long pages, held;
-	long long v = -1;
 	unsigned int free;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", z->ring.ring_fd);
-	f = fopen(path, "r");
-	if (!f)
+	if (fdinfo_scanf(z, 3, "ZcrxArea: %llu pages, %u free, %llu held",
+			 &pages, &free, &held))
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "ZcrxArea: %llu pages, %u free, %llu held",
-			   &pages, &free, &held) == 3)
-			v = held;
-	fclose(f);
-	return v;
+	return held;
 }
 
 struct rx_result {

@@ -25,6 +25,12 @@
 #include "zc.h"
 
 static const char *prog = "zc-policy";
+/* -t: the policy type that default and allowed act on */
+static enum zc_policy_type type = ZC_POLICY_SEND;
+static const char * const type_names[] = {
+	[ZC_POLICY_SEND]	= "send",
+	[ZC_POLICY_REFILL]	= "refill",
+};
 
 static void usage(FILE *f)
 {
@@ -34,8 +40,8 @@ static void usage(FILE *f)
 		"       %s replace LINK OBJ [MAP]\n"
 		"       %s unregister LINK\n"
 		"       %s stats PINNED_MAP\n"
-		"       %s default [NAME]\n"
-		"       %s allowed [NAMES]\n",
+		"       %s [-t send|refill] default [NAME]\n"
+		"       %s [-t send|refill] allowed [NAMES]\n",
 		prog, prog, prog, prog, prog, prog, prog);
 }
 
@@ -47,17 +53,21 @@ static int fail(const char *what, int err)
 
 static int cmd_list(void)
 {
+	enum zc_policy_type t;
 	char buf[512];
 	int err;
 
-	err = zc_policy_list(ZC_POLICY_SEND, buf, sizeof(buf));
-	if (err)
-		return fail("net.core.zc_send_policy_available", err);
-	printf("available: %s\n", buf);
-	if (!zc_policy_get_default(ZC_POLICY_SEND, buf, sizeof(buf)))
-		printf("default:   %s\n", buf[0] ? buf : "(stock)");
-	if (!zc_policy_get_allowed(ZC_POLICY_SEND, buf, sizeof(buf)))
-		printf("allowed:   %s\n", buf);
+	for (t = ZC_POLICY_SEND; t <= ZC_POLICY_REFILL; t++) {
+		err = zc_policy_list(t, buf, sizeof(buf));
+		if (err)
+			return fail("net.core.zc_*_policy_available", err);
+		printf("%s policies\n", type_names[t]);
+		printf("  available: %s\n", buf);
+		if (!zc_policy_get_default(t, buf, sizeof(buf)))
+			printf("  default:   %s\n", buf[0] ? buf : "(stock)");
+		if (!zc_policy_get_allowed(t, buf, sizeof(buf)))
+			printf("  allowed:   %s\n", buf);
+	}
 	return 0;
 }
 
@@ -197,16 +207,50 @@ static int cmd_replace(const char *link, const char *path, const char *want)
 	return err;
 }
 
+static int refill_stats(const char *path, int fd)
+{
+	static const char * const notifs[] = {
+		"fill_low", "no_buffers", "copy",
+	};
+	struct zc_refill_stats st;
+	int err = zc_refill_read_stats(fd, &st), i;
+
+	close(fd);
+	if (err)
+		return fail(path, err);
+	printf("alloc_decisions %llu\nalloc_entries %llu\nreserve_allowed %llu\n",
+	       st.alloc_calls, st.alloc_taken, st.reserve_asks);
+	printf("ahead_decisions %llu\nahead_entries %llu\n", st.ahead_calls,
+	       st.ahead_taken);
+	printf("notify_decisions %llu\n", st.notify_calls);
+	for (i = 0; i < 3; i++)
+		printf("notify_%s %llu\n", notifs[i], st.notifs[i]);
+	if (st.min_free)
+		printf("min_available %llu\n", st.min_free - 1);
+	printf("max_held %llu\n", st.max_held);
+	return 0;
+}
+
+/* The stats of a send or a refill policy, told apart by their size. */
 static int cmd_stats(const char *path)
 {
 	static const char * const causes[ZC_CLOSE_CAUSES] = {
 		"flush", "new", "limit", "timeout", "exit",
 	};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	struct zc_send_stats st;
 	int fd = bpf_obj_get(path), err, i;
 
 	if (fd < 0)
 		return fail(path, -errno);
+	if (bpf_map_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		close(fd);
+		return fail(path, err);
+	}
+	if (info.value_size == sizeof(struct zc_refill_stats))
+		return refill_stats(path, fd);
 	err = zc_policy_read_stats(fd, &st);
 	close(fd);
 	if (err)
@@ -234,8 +278,7 @@ static int cmd_sysctl(const char *name,
 	char buf[512];
 	int err;
 
-	err = value ? set(ZC_POLICY_SEND, value) :
-	      get(ZC_POLICY_SEND, buf, sizeof(buf));
+	err = value ? set(type, value) : get(type, buf, sizeof(buf));
 	if (err)
 		return fail(name, err);
 	if (!value)
@@ -255,6 +298,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "-t") && argc > 3) {
+		if (!strcmp(argv[2], "refill"))
+			type = ZC_POLICY_REFILL;
+		else if (strcmp(argv[2], "send"))
+			return usage(stderr), 2;
+		argc -= 2;
+		argv += 2;
+	}
 	if (!strcmp(argv[1], "list") && argc == 2)
 		return cmd_list();
 	if (!strcmp(argv[1], "register") && argc == 4)
@@ -268,11 +319,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "stats") && argc == 3)
 		return cmd_stats(argv[2]);
 	if (!strcmp(argv[1], "default") && argc <= 3)
-		return cmd_sysctl("net.core.zc_send_policy_default",
+		return cmd_sysctl("net.core.zc_<type>_policy_default",
 				  zc_policy_get_default, zc_policy_set_default,
 				  argc == 3 ? argv[2] : NULL);
 	if (!strcmp(argv[1], "allowed") && argc <= 3)
-		return cmd_sysctl("net.core.zc_send_policy_allowed",
+		return cmd_sysctl("net.core.zc_<type>_policy_allowed",
 				  zc_policy_get_allowed, zc_policy_set_allowed,
 				  argc == 3 ? argv[2] : NULL);
 	usage(stderr);

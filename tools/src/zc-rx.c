@@ -4,13 +4,18 @@
  * them against zc-send's pattern.
  *
  *   zc-rx -i IFNAME -q QUEUE -p PORT [-6] [-c CONNS] [-v MOD] [-a BYTES]
- *         [-r ENTRIES] [-l LIMIT] [-s] [-H] [-K]
+ *         [-r ENTRIES] [-l LIMIT] [-s] [-H] [-K] [-P POLICY] [-N]
  *
  * It is written against liburing 2.10's zcrx interface, the one upstream's
  * examples use (io_uring_register_ifq(), struct io_uring_zcrx_rq,
  * sqe->zcrx_ifq_idx), and builds on Debian's liburing 2.3 through libzc's
  * compat header.  -s sets the NIC up first with libzc's zc_rx_steer():
  * header split on, RSS kept off QUEUE, PORT steered to it.
+ *
+ * -P chooses the queue's refill policy by name, and -N arms its
+ * notifications (libzc, IORING_REGISTER_ZCRX_REFILL): each one is shown,
+ * answered by giving back every buffer waiting for the refill ring, and
+ * armed again.
  *
  * It prints how many bytes came zero-copy (written into the area by the
  * NIC) and how many the kernel copied there, and exits 0 if every byte
@@ -39,7 +44,8 @@ struct opts {
 	unsigned int mod;
 	size_t area;
 	unsigned int entries, limit;
-	bool steer, huge, kernel_rq;
+	bool steer, huge, kernel_rq, notify;
+	const char *policy;
 };
 
 struct conn {
@@ -53,6 +59,11 @@ struct conn {
 
 struct stats {
 	uint64_t zc, copied, cqes, rearms, rq_full;
+	uint64_t notifs[3];
+};
+
+static const char * const notif_names[] = {
+	"FILL_LOW", "NO_BUFFERS", "COPY",
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -83,7 +94,9 @@ static void usage(FILE *f, int code)
 		"  -l LIMIT    RECV_ZC byte limit per request (0: none)\n"
 		"  -s          set the NIC up: header split, RSS, steering\n"
 		"  -H          area of 2 MiB huge pages\n"
-		"  -K          refill ring in kernel memory, mmap()ed\n", prog);
+		"  -K          refill ring in kernel memory, mmap()ed\n"
+		"  -P POLICY   the queue's refill policy, by name\n"
+		"  -N          arm and show the queue's notifications\n", prog);
 	exit(code);
 }
 
@@ -115,7 +128,7 @@ static void parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .queue = -1, .conns = 1, .mod = 256,
 			    .area = 16 << 20 };
-	while ((c = getopt(argc, argv, "i:q:p:6c:v:a:r:l:sHKh")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:v:a:r:l:sHKP:Nh")) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -152,6 +165,12 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'K':
 			o->kernel_rq = true;
+			break;
+		case 'P':
+			o->policy = optarg;
+			break;
+		case 'N':
+			o->notify = true;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -287,10 +306,9 @@ static bool rq_push(struct ifq *q, uint64_t off, uint32_t len)
  * buffers, so a full ring empties later: keep the return until then
  * rather than lose the buffer.  Return false if it had to wait.
  */
-static bool refill(struct ifq *q, const struct io_uring_cqe *cqe)
+/* Give back what waits for the refill ring; true if nothing is left. */
+static bool flush_backlog(struct ifq *q)
 {
-	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
-	uint64_t off = (rc->off & ~IORING_ZCRX_AREA_MASK) | q->token;
 	unsigned int i = 0;
 
 	while (i < q->nr_backlog && rq_push(q, q->backlog[i].off,
@@ -299,7 +317,15 @@ static bool refill(struct ifq *q, const struct io_uring_cqe *cqe)
 	memmove(q->backlog, q->backlog + i,
 		(q->nr_backlog - i) * sizeof(*q->backlog));
 	q->nr_backlog -= i;
-	if (!q->nr_backlog && rq_push(q, off, cqe->res))
+	return !q->nr_backlog;
+}
+
+static bool refill(struct ifq *q, const struct io_uring_cqe *cqe)
+{
+	const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
+	uint64_t off = (rc->off & ~IORING_ZCRX_AREA_MASK) | q->token;
+
+	if (flush_backlog(q) && rq_push(q, off, cqe->res))
 		return true;
 	if (q->nr_backlog == q->max_backlog)
 		die("more buffers held than the area has pages");
@@ -321,6 +347,46 @@ static void check(struct conn *c, const unsigned char *p, int n,
 	c->bytes += n;
 }
 
+/* Choose the refill policy, arm every notification: libzc's way. */
+static int refill_setup(struct ifq *q, const char *policy, unsigned int arm)
+{
+	struct io_uring_zcrx_refill r = {
+		.zcrx_id = q->zcrx_id,
+		.notif_user_data = ZC_RX_NOTIF_UDATA,
+		.notif_mask = arm,
+	};
+
+	if (policy) {
+		r.flags |= IORING_ZCRX_REFILL_POLICY;
+		snprintf(r.name, sizeof(r.name), "%s", policy);
+	}
+	if (arm)
+		r.flags |= IORING_ZCRX_REFILL_ARM;
+	return r.flags ? io_uring_register_zcrx_refill(&q->ring, &r) : 0;
+}
+
+/*
+ * A notification: show the first few of each, give back what waits for
+ * the refill ring (an application would also return what it holds), and
+ * arm it again.
+ */
+static void notified(struct ifq *q, const struct io_uring_cqe *cqe,
+		     struct stats *st)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 3; i++)
+		if (cqe->res == 1 << i && st->notifs[i]++ < 3)
+			printf("%s: notification %s (%" PRIu64 " returns waiting)\n",
+			       prog, notif_names[i], (uint64_t)q->nr_backlog);
+	flush_backlog(q);
+	ret = refill_setup(q, NULL, cqe->res);
+	if (ret)
+		die("arming notification %d again: %s", cqe->res,
+		    strerror(-ret));
+}
+
 /* Receive @c until it ends; return 0 if it ended cleanly. */
 static int receive(struct ifq *q, struct conn *c, const struct opts *o,
 		   struct stats *st)
@@ -338,12 +404,20 @@ static int receive(struct ifq *q, struct conn *c, const struct opts *o,
 			const struct io_uring_zcrx_cqe *rc = (const void *)(cqe + 1);
 
 			seen++;
+			if (cqe->user_data == ZC_RX_NOTIF_UDATA) {
+				notified(q, cqe, st);
+				continue;
+			}
 			if (!(cqe->flags & IORING_CQE_F_MORE)) {
 				/*
 				 * A full CQ, or the limit reached (0 after
 				 * data; 0 with none is the end of the stream).
 				 */
-				if (cqe->res == -ENOSPC ||
+				/*
+				 * -ENOMEM: no area buffer for the copy
+				 * fallback; those returned since are there.
+				 */
+				if (cqe->res == -ENOSPC || cqe->res == -ENOMEM ||
 				    (!cqe->res && o->limit &&
 				     c->bytes != c->armed_at)) {
 					st->rearms++;
@@ -368,6 +442,22 @@ static int receive(struct ifq *q, struct conn *c, const struct opts *o,
 		io_uring_cq_advance(&q->ring, seen);
 	}
 	return c->res;
+}
+
+/* The queue's refill lines of the ring's fdinfo. */
+static void show_fdinfo(struct ifq *q)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", q->ring.ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Zcrx", 4))
+			printf("%s: %s", prog, line);
+	fclose(f);
 }
 
 static int listener(const struct opts *o)
@@ -406,6 +496,11 @@ int main(int argc, char **argv)
 			    strerror(-ret));
 	}
 	ifq_setup(&q, &o);
+	ret = refill_setup(&q, o.policy, o.notify ? IORING_ZCRX_NOTIF_FILL_LOW |
+			   IORING_ZCRX_NOTIF_NO_BUFFERS |
+			   IORING_ZCRX_NOTIF_COPY : 0);
+	if (ret)
+		die("refill policy %s: %s", o.policy ?: "", strerror(-ret));
 	lfd = listener(&o);
 	for (i = 0; i < o.conns; i++) {
 		struct conn c = {};
@@ -428,6 +523,12 @@ int main(int argc, char **argv)
 	       " bad; %" PRIu64 " cqes, %" PRIu64 " re-arms, %" PRIu64
 	       " returns waited for the refill ring\n", prog, bytes, o.conns, st.zc, st.copied,
 	       bad, st.cqes, st.rearms, st.rq_full);
+	if (o.notify)
+		printf("%s: notifications: %" PRIu64 " FILL_LOW, %" PRIu64
+		       " NO_BUFFERS, %" PRIu64 " COPY\n", prog, st.notifs[0],
+		       st.notifs[1], st.notifs[2]);
+	if (o.policy || o.notify)
+		show_fdinfo(&q);
 	close(lfd);
 	io_uring_queue_exit(&q.ring);
 	return fails || bad ? 1 : 0;
