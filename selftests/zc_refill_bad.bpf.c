@@ -7,6 +7,7 @@
  * t_starve:  never lets the pool touch the free list, and takes one
  *            returned buffer at a time: the pool would starve
  * t_sleepy:  a sleepable program, which the kernel refuses to load
+ * t_writer:  writes to its context, which is read-only: refused too
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,4 +66,17 @@ SEC(".struct_ops.link")
 struct zc_refill_ops sleepy = {
 	.alloc	= (void *)sleepy_alloc,
 	.name	= "t_sleepy",
+};
+
+SEC("struct_ops/writer_alloc")
+int BPF_PROG(writer_alloc, struct zc_refill_ctx *c)
+{
+	c->budget = 4096;
+	return 0;
+}
+
+SEC(".struct_ops.link")
+struct zc_refill_ops writer = {
+	.alloc	= (void *)writer_alloc,
+	.name	= "t_writer",
 };

@@ -53,24 +53,6 @@ TEST_F(zcrx, stream_bulk_integrity)
 	stream(_metadata, self, AF_INET, "10.9.0.2", self->p.nsa, len, true);
 }
 
-struct loop_check {
-	unsigned long long bytes, bad, copied;
-};
-
-static int loop_cb(void *arg, const void *data, unsigned int len,
-		   bool copied)
-{
-	struct loop_check *c = arg;
-	const unsigned char *p = data;
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		c->bad += p[i] != pat(c->bytes + i);
-	c->bytes += len;
-	c->copied += copied ? len : 0;
-	return 0;
-}
-
 /*
  * libzc end to end: zc_rx_steer() sets the NIC up from code (header split
  * off first, RSS and a rule for a new port), zc_rx_new() binds a small
@@ -317,9 +299,10 @@ TEST_F(zcrx, stream_veth_copy_fallback)
 TEST_F(zcrx, device_events_under_traffic)
 {
 	struct rx_result r;
+	unsigned int rxq;
 	pid_t pid, ev;
 	struct zcrx z;
-	int lfd, cfd;
+	int lfd, cfd, bound;
 
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	EXPECT_NE(0, zc_sh("ethtool -L %s combined 2 2>/dev/null", self->p.b));
@@ -346,7 +329,11 @@ TEST_F(zcrx, device_events_under_traffic)
 	EXPECT_EQ(0, r.final);
 	EXPECT_EQ(48 << 20, r.bytes);
 	EXPECT_EQ(0, r.bad);
-	EXPECT_EQ(1, fdinfo_num(&z, "ZcrxIfq") >= 0);
+	/* Still bound to its queue, through every event. */
+	ASSERT_EQ(0, fdinfo_scanf(&z, 2, "ZcrxIfq: if_idx %*u rxq %u bound %d",
+				  &rxq, &bound));
+	EXPECT_EQ(ZQ, rxq);
+	EXPECT_EQ(1, bound);
 	close(cfd);
 	close(lfd);
 	ifq_free(&z);

@@ -207,20 +207,52 @@ TEST_F(zcrx, refill_register_bad_input)
 	policies_unload(&p);
 }
 
-TEST_F(zcrx, refill_sleepable_refused)
+/* Load only @map of zc_refill_bad, and its one program @prog. */
+static int load_bad_alone(struct bpf_map *(*pick)(struct zc_refill_bad *),
+			  struct bpf_program *(*prog)(struct zc_refill_bad *))
 {
 	struct zc_refill_bad *bad = zc_refill_bad__open();
+	struct bpf_program *p;
 	struct bpf_map *map;
+	int err;
 
-	ASSERT_NE(NULL, bad);
+	if (!bad)
+		return -ENOENT;
 	bpf_object__for_each_map(map, bad->obj)
-		bpf_map__set_autocreate(map, map == bad->maps.sleepy);
-	bpf_program__set_autoload(bad->progs.garbage_alloc, false);
-	bpf_program__set_autoload(bad->progs.garbage_ahead, false);
-	bpf_program__set_autoload(bad->progs.garbage_notify, false);
-	bpf_program__set_autoload(bad->progs.starve_alloc, false);
-	EXPECT_NE(0, zc_refill_bad__load(bad));
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(map, map == pick(bad));
+	bpf_object__for_each_program(p, bad->obj)
+		bpf_program__set_autoload(p, p == prog(bad));
+	err = zc_refill_bad__load(bad);
 	zc_refill_bad__destroy(bad);
+	return err;
+}
+
+static struct bpf_map *pick_sleepy(struct zc_refill_bad *b)
+{
+	return b->maps.sleepy;
+}
+
+static struct bpf_program *prog_sleepy(struct zc_refill_bad *b)
+{
+	return b->progs.sleepy_alloc;
+}
+
+static struct bpf_map *pick_writer(struct zc_refill_bad *b)
+{
+	return b->maps.writer;
+}
+
+static struct bpf_program *prog_writer(struct zc_refill_bad *b)
+{
+	return b->progs.writer_alloc;
+}
+
+/* Decisions run in NAPI: no sleeping; the context is read-only. */
+TEST_F(zcrx, refill_sleepable_and_writer_refused)
+{
+	EXPECT_NE(0, load_bad_alone(pick_sleepy, prog_sleepy));
+	EXPECT_NE(0, load_bad_alone(pick_writer, prog_writer));
 }
 
 /* ------------------------------------------------------------ by name */
@@ -350,6 +382,8 @@ TEST_F(zcrx, refill_misbehaving_contained)
 	ASSERT_NE(NULL, bad);
 	bpf_map__set_autocreate(bad->maps.sleepy, false);
 	bpf_program__set_autoload(bad->progs.sleepy_alloc, false);
+	bpf_map__set_autocreate(bad->maps.writer, false);
+	bpf_program__set_autoload(bad->progs.writer_alloc, false);
 	ASSERT_EQ(0, zc_refill_bad__load(bad));
 	ASSERT_EQ(0, zc_policy_attach(bad->maps.garbage, NULL, &links[0]));
 	ASSERT_EQ(0, zc_policy_attach(bad->maps.starve, NULL, &links[1]));
@@ -464,6 +498,60 @@ TEST_F(zcrx, refill_notif_copy_without_policy)
 	/* Without a policy nothing posts FILL_LOW. */
 	EXPECT_EQ(0, s.n[0]);
 	ifq_free(&z);
+}
+
+/* libzc's receive loop handles notifications: counts, callback, re-arm. */
+static void count_notif(void *arg, unsigned int notif)
+{
+	(*(unsigned long long *)arg)++;
+}
+
+TEST_F(zcrx, refill_libzc_recv_loop_notifications)
+{
+	struct zc_refill_knobs { __u32 high, low; } k = { 0, 1U << 30 };
+	struct zc_rx_params prm = {
+		.ifindex = self->ifb, .rxq = ZQ, .area_size = 2 << 20,
+	};
+	unsigned long long calls = 0, counted = 0;
+	struct loop_check c = {};
+	struct io_uring ring;
+	struct policies p;
+	struct zc_rx *rx;
+	int lfd, cfd, err;
+	__u32 zero = 0;
+	unsigned int i;
+	pid_t pid;
+
+	ASSERT_EQ(0, policies_load(&p));
+	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(p.res->maps.knobs),
+					 &zero, &k, BPF_ANY));
+	ASSERT_EQ(0, ring_init(&ring, ZCRX_RING_FLAGS));
+	rx = zc_rx_new(&ring, &prm, &err);
+	ASSERT_NE(NULL, rx);
+	ASSERT_EQ(0, zc_rx_set_refill_policy(rx, "reserve"));
+	EXPECT_EQ(-ENOENT, zc_rx_set_refill_policy(rx, "no_such"));
+	ASSERT_EQ(0, zc_rx_arm(rx, IORING_ZCRX_NOTIF_FILL_LOW |
+			       IORING_ZCRX_NOTIF_NO_BUFFERS |
+			       IORING_ZCRX_NOTIF_COPY));
+	zc_rx_on_notif(rx, count_notif, &calls);
+	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", PORT,
+			    32 << 20, &lfd, &pid);
+	ASSERT_LE(0, cfd);
+	EXPECT_EQ(0, zc_rx_recv_loop(rx, cfd, loop_cb, &c));
+	EXPECT_EQ(0, zc_wait_child(pid));
+	EXPECT_EQ(32 << 20, c.bytes);
+	EXPECT_EQ(0, c.bad);
+	for (i = 0; i < 3; i++)
+		counted += zc_rx_notif_count(rx, 1U << i);
+	/* The low mark is above the area: FILL_LOW at least once. */
+	EXPECT_LT(0, zc_rx_notif_count(rx, IORING_ZCRX_NOTIF_FILL_LOW));
+	EXPECT_EQ(calls, counted);
+	TH_LOG("%llu notifications, %llu bytes copied", counted, c.copied);
+	close(cfd);
+	close(lfd);
+	io_uring_queue_exit(&ring);
+	zc_rx_free(rx);
+	policies_unload(&p);
 }
 
 /* ----------------------------------------------------------- reserve */

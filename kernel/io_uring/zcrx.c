@@ -243,18 +243,19 @@ static void io_zcrx_put_free(struct net_iov *niov)
 }
 
 /*
- * A net_iov whose last pp reference is gone: back to its pool, or to the
- * free list if no pool holds it (a copy-fallback buffer).
+ * A net_iov whose last pp reference is gone, outside its pool's alloc
+ * path: to the free list, through its pool if it has one.  Not into the
+ * pool's recycle ring: there only the pool's alloc side could reach it,
+ * and the copy fallback could starve while the pool hoards buffers it
+ * does not need (its NIC ring full of lent pages, say).
  */
 static void io_zcrx_return_niov(struct net_iov *niov)
 {
-	netmem_ref netmem = net_iov_to_netmem(niov);
-
 	if (!niov->pp) {
 		io_zcrx_put_free(niov);
 		return;
 	}
-	page_pool_put_unrefed_netmem(niov->pp, netmem, -1, false);
+	net_mp_netmem_release(niov->pp, net_iov_to_netmem(niov));
 }
 
 /* A CQE hands @niov to user space. */
@@ -327,9 +328,9 @@ static struct net_iov *io_zcrx_rqe_niov(struct io_zcrx_ifq *ifq,
  * Take back what the application returned.  Into @pp's alloc cache when
  * the buffer is @pp's, and we are its alloc side; the first free buffer
  * into *@keep when the caller wants one for itself; anything else goes
- * to its own pool or to the free list.  Bad entries and buffers the
- * application did not hold are skipped: a buffer returned twice is
- * returned once.  At most @budget entries.
+ * to the free list.  Bad entries and buffers the application did not
+ * hold are skipped: a buffer returned twice is returned once.  At most
+ * @budget entries.
  */
 static void io_zcrx_rq_consume(struct io_zcrx_ifq *ifq, struct page_pool *pp,
 			       u32 budget, struct net_iov **keep)
@@ -931,9 +932,7 @@ static struct net_iov *io_zcrx_get_free_locked(struct io_zcrx_area *area)
  * another device) the pool never reads the refill ring, and copy buffers
  * would never come back.  A returned buffer may still belong to a pool
  * (it carried zero-copy data before): it is used as it is, and goes back
- * to that pool when returned again.  Handing it to the pool instead could
- * leave the copy starved while the pool hoards, with TCP waiting for the
- * copy of data that landed in reserve pages.
+ * to that pool when returned again.
  */
 static struct net_iov *io_zcrx_alloc_copy_buf(struct io_zcrx_ifq *ifq)
 {
@@ -1110,8 +1109,8 @@ static int io_zcrx_deliver(struct io_zcrx_args *args, struct sk_buff *skb,
 
 /*
  * RECV_ZC posted completions: the application may have returned buffers
- * since it last waited.  Take back what the policy says, into the pools'
- * recycle rings, before the NIC runs dry.
+ * since it last waited.  Take back what the policy says, onto the free
+ * list, where the pool's next refill and the copy fallback find them.
  */
 static void io_zcrx_refill_ahead(struct io_zcrx_ifq *ifq)
 {

@@ -429,4 +429,23 @@ static inline void stream(struct __test_metadata *_metadata, FIXTURE_DATA(zcrx) 
 	ifq_free(&z);
 }
 
+/* zc_rx_recv_loop()'s callback: check the bytes against pat(). */
+struct loop_check {
+	unsigned long long bytes, bad, copied;
+};
+
+static inline int loop_cb(void *arg, const void *data, unsigned int len,
+		   bool copied)
+{
+	struct loop_check *c = arg;
+	const unsigned char *p = data;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		c->bad += p[i] != pat(c->bytes + i);
+	c->bytes += len;
+	c->copied += copied ? len : 0;
+	return 0;
+}
+
 #endif
