@@ -50,6 +50,8 @@
 /* Kernel pages a queue may borrow when its area is exhausted (reserve). */
 #define IO_ZCRX_RESERVE_MAX		4096
 #define IO_ZCRX_LEND_BATCH		16
+/* Free buffers the pool leaves to the copy fallback while pages are lent. */
+#define IO_ZCRX_COPY_FLOOR		64
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
 
@@ -392,13 +394,15 @@ u32 io_zcrx_rq_pending(struct io_zcrx_ifq *ifq)
 	return n;
 }
 
-/* Hand out area buffers no one holds. */
-static void io_zcrx_take_free(struct page_pool *pp, struct io_zcrx_ifq *ifq)
+/* Hand out area buffers no one holds, leaving @keep on the free list. */
+static void io_zcrx_take_free(struct page_pool *pp, struct io_zcrx_ifq *ifq,
+			      u32 keep)
 {
 	struct io_zcrx_area *area = ifq->area;
 
 	spin_lock_bh(&area->freelist_lock);
-	while (area->free_count && pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
+	while (area->free_count > keep &&
+	       pp->alloc.count < PP_ALLOC_CACHE_REFILL) {
 		struct net_iov *niov = io_zcrx_get_free(area);
 
 		net_mp_niov_set_page_pool(pp, niov);
@@ -445,8 +449,28 @@ static bool io_zcrx_refill_held_back(struct page_pool *pp,
 	if (n < PP_ALLOC_CACHE_REFILL)
 		io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL - n, NULL);
 	if (!pp->alloc.count && (v & ZC_REFILL_NO_FREE))
-		io_zcrx_take_free(pp, ifq);
+		io_zcrx_take_free(pp, ifq, 0);
 	return pp->alloc.count;
+}
+
+/*
+ * Kernel pages are lent, or about to be: data waiting in them can only be
+ * delivered by a copy into the area, and if the pool held every area
+ * buffer (posted, cached, or in skbs queued behind that data) the stream
+ * would deadlock.  So returned buffers go through the free list, where
+ * the copy fallback finds them, the pool leaves the last few free ones to
+ * it, and lends pages instead, whatever the policy says, until every lent
+ * page is back.
+ */
+static void io_zcrx_refill_lending(struct page_pool *pp,
+				   struct io_zcrx_ifq *ifq, u32 n, gfp_t gfp)
+{
+	u32 keep = min_t(u32, IO_ZCRX_COPY_FLOOR, ifq->area->nia.num_niovs / 8);
+
+	io_zcrx_rq_consume(ifq, NULL, n, NULL);
+	io_zcrx_take_free(pp, ifq, keep);
+	if (!pp->alloc.count)
+		io_zcrx_lend(pp, ifq, gfp);
 }
 
 /*
@@ -468,17 +492,19 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 	v = io_zcrx_decide_alloc(ifq, pp);
 	n = v & ZC_REFILL_COUNT_MASK ?: PP_ALLOC_CACHE_REFILL;
 	n = min_t(u32, n, PP_ALLOC_CACHE_SIZE);
+	if ((v & ZC_REFILL_RESERVE) || atomic_read(&ifq->refill.reserve)) {
+		io_zcrx_refill_lending(pp, ifq, n, gfp);
+		goto out;
+	}
 	if (v & ZC_REFILL_FREE_FIRST)
-		io_zcrx_take_free(pp, ifq);
+		io_zcrx_take_free(pp, ifq, 0);
 	if (!pp->alloc.count)
 		io_zcrx_rq_consume(ifq, pp, n, NULL);
 	if (!pp->alloc.count && !(v & ZC_REFILL_NO_FREE))
-		io_zcrx_take_free(pp, ifq);
+		io_zcrx_take_free(pp, ifq, 0);
 	if (!pp->alloc.count && v && io_zcrx_refill_held_back(pp, ifq, v, n))
 		io_zcrx_refill_fault(ifq);
-	if (!pp->alloc.count && (v & ZC_REFILL_RESERVE))
-		io_zcrx_lend(pp, ifq, gfp);
-
+out:
 	if (!pp->alloc.count) {
 		atomic_long_inc(&ifq->refill.alloc_fails);
 		io_zcrx_refill_event(ifq, pp, ZC_REFILL_EV_NO_BUFFERS);

@@ -94,7 +94,10 @@
 #define ZC_REFILL_COUNT_MASK	0xffff
 #define ZC_REFILL_FREE_FIRST	(1 << 16)	/* free list before the ring */
 #define ZC_REFILL_NO_FREE	(1 << 17)	/* leave the free list alone */
-#define ZC_REFILL_RESERVE	(1 << 18)	/* area exhausted: kernel pages */
+/* Area exhausted: lend kernel pages.  Until every lent page is back the
+ * pool keeps some free buffers for RECV_ZC to copy their data into.
+ */
+#define ZC_REFILL_RESERVE	(1 << 18)
 #define ZC_REFILL_FLAGS		(ZC_REFILL_FREE_FIRST | ZC_REFILL_NO_FREE | \
 				 ZC_REFILL_RESERVE)
 
