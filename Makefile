@@ -48,13 +48,15 @@ ZC_VMLINUX_H := $(BUILD)/vmlinux.h
 
 .PHONY: help deps kernel kernel-debug kernel-prepare kernel-save \
 	kernel-sync-check kernel-series checkpatch headers libbpf bpftool \
-	bpf-progs lib selftests tools vm demo check check-full bench-tx clean distclean
+	bpf-progs lib selftests tools vm demo check check-full bench-tx bench-rx \
+	clean distclean
 
 help:
 	@echo "make demo          boot our kernel and show its zero-copy paths"
 	@echo "make check         build everything and run all selftests on the debug kernel"
 	@echo "make check-full    the selftests plus bulk checks on the stock kernel"
 	@echo "make bench-tx      send throughput of every mode: build/bench/tx.csv"
+	@echo "make bench-rx      zero-copy receive vs recv(), refill policies: build/bench/rx.csv"
 	@echo "make deps          install what a fresh Debian 12 machine needs"
 	@echo "make kernel [DEBUG=1]   build the (debug) kernel; kernel-debug is DEBUG=1"
 	@echo "make kernel-save   save edits made in build/linux into kernel/"
@@ -164,6 +166,14 @@ check-full:
 # BENCH_TX_ARGS passes options to zc-bench-tx (zc-bench-tx(1)).
 bench-tx:
 	@$(ROOT)/tools/phases bench-tx
+
+# Zero-copy receive against recv() and RECV_ZC's copy fallback, and the
+# refill policies under bursts, on the stock-config kernel:
+# build/bench/rx.csv (size,mode,gbps,cpu_ms_per_gb,copied_per_byte),
+# rx-burst.csv, rx.svg and the ratio tables and targets.
+# BENCH_RX_ARGS passes options to zc-bench-rx (zc-bench-rx(1)).
+bench-rx:
+	@$(ROOT)/tools/phases bench-rx
 
 clean:
 	rm -rf $(BUILD)/bpf $(BUILD)/lib $(BUILD)/selftests $(BUILD)/vm $(TOOLS_OUT) $(HDR) $(ZC_VMLINUX_H)

@@ -301,6 +301,9 @@ struct zc_refill_stats {
 
 int zc_refill_read_stats(int stats_map_fd, struct zc_refill_stats *out);
 
+/* "64k", "16m", "1g": a byte count with a k, m or g suffix (1024s). */
+int zc_parse_size(const char *s, size_t *out);
+
 int zc_policy_attach(struct bpf_map *ops, const char *pin_path,
 		     struct bpf_link **linkp);
 int zc_policy_replace(struct bpf_link *link, struct bpf_map *ops);

@@ -102,22 +102,9 @@ static void usage(FILE *f, int code)
 
 static size_t parse_size(const char *s)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
+	size_t v;
 
-	switch (*end) {
-	case 'g':
-		v <<= 10;
-		/* fall through */
-	case 'm':
-		v <<= 10;
-		/* fall through */
-	case 'k':
-		v <<= 10;
-		end++;
-		break;
-	}
-	if (*end || !v)
+	if (zc_parse_size(s, &v))
 		die("bad size '%s'", s);
 	return v;
 }
