@@ -4,8 +4,8 @@
  * contain each of them.
  *
  * t_garbage: every decision returns something that is not a verdict
- * t_starve:  never lets the pool touch the free list, and takes one
- *            returned buffer at a time: the pool would starve
+ * t_starve:  keeps the copy fallback's free buffers from the pool, and
+ *            takes one returned buffer at a time: the pool would starve
  * t_sleepy:  a sleepable program, which the kernel refuses to load
  * t_writer:  writes to its context, which is read-only: refused too
  */

@@ -448,9 +448,16 @@ static bool io_zcrx_refill_held_back(struct page_pool *pp,
 {
 	if (n < PP_ALLOC_CACHE_REFILL)
 		io_zcrx_rq_consume(ifq, pp, PP_ALLOC_CACHE_REFILL - n, NULL);
+	/* The copy fallback's floor, rather than no buffer at all. */
 	if (!pp->alloc.count && (v & ZC_REFILL_NO_FREE))
 		io_zcrx_take_free(pp, ifq, 0);
 	return pp->alloc.count;
+}
+
+/* Free buffers the pool leaves to the copy fallback when asked to. */
+static u32 io_zcrx_copy_floor(struct io_zcrx_ifq *ifq)
+{
+	return min_t(u32, IO_ZCRX_COPY_FLOOR, ifq->area->nia.num_niovs / 8);
 }
 
 /*
@@ -465,10 +472,8 @@ static bool io_zcrx_refill_held_back(struct page_pool *pp,
 static void io_zcrx_refill_lending(struct page_pool *pp,
 				   struct io_zcrx_ifq *ifq, u32 n, gfp_t gfp)
 {
-	u32 keep = min_t(u32, IO_ZCRX_COPY_FLOOR, ifq->area->nia.num_niovs / 8);
-
 	io_zcrx_rq_consume(ifq, NULL, n, NULL);
-	io_zcrx_take_free(pp, ifq, keep);
+	io_zcrx_take_free(pp, ifq, io_zcrx_copy_floor(ifq));
 	if (!pp->alloc.count)
 		io_zcrx_lend(pp, ifq, gfp);
 }
@@ -500,8 +505,9 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 		io_zcrx_take_free(pp, ifq, 0);
 	if (!pp->alloc.count)
 		io_zcrx_rq_consume(ifq, pp, n, NULL);
-	if (!pp->alloc.count && !(v & ZC_REFILL_NO_FREE))
-		io_zcrx_take_free(pp, ifq, 0);
+	if (!pp->alloc.count)
+		io_zcrx_take_free(pp, ifq, v & ZC_REFILL_NO_FREE ?
+				  io_zcrx_copy_floor(ifq) : 0);
 	if (!pp->alloc.count && v && io_zcrx_refill_held_back(pp, ifq, v, n))
 		io_zcrx_refill_fault(ifq);
 out:
@@ -519,8 +525,9 @@ static bool io_pp_zc_release_netmem(struct page_pool *pp, netmem_ref netmem)
 	struct io_zcrx_ifq *ifq = pp->mp_priv;
 	struct net_iov *niov;
 
-	/* A reserve page: back to the page allocator. */
+	/* A lent page: back to the page allocator. */
 	if (!netmem_is_net_iov(netmem)) {
+		DEBUG_NET_WARN_ON_ONCE(atomic_read(&ifq->refill.reserve) <= 0);
 		atomic_dec(&ifq->refill.reserve);
 		return net_mp_page_release(pp, netmem);
 	}
@@ -795,6 +802,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 err_unbind:
 	io_zcrx_unbind(ifq);
 err:
+	io_zcrx_refill_shutdown(ifq);
 	io_free_region(ctx, &ifq->region);
 	ifq->ctx = NULL;
 	io_zcrx_ifq_put(ifq);
@@ -983,6 +991,8 @@ static int io_zcrx_copy(struct io_zcrx_args *args, struct page *page,
 	struct io_zcrx_ifq *ifq = args->ifq;
 	unsigned int done = 0;
 
+	/* Before it may fail for want of a buffer: then most of all. */
+	io_zcrx_refill_event(ifq, NULL, ZC_REFILL_EV_COPY);
 	while (done < len) {
 		struct net_iov *niov = io_zcrx_alloc_copy_buf(ifq);
 		unsigned int n = min(len - done, (unsigned int)PAGE_SIZE);
@@ -1015,11 +1025,11 @@ static int io_zcrx_copy(struct io_zcrx_args *args, struct page *page,
 			return done ? done : -ENOSPC;
 		}
 		io_zcrx_get_uref(ifq, niov);
-		ifq->copy_bytes += n;
+		/* Policies read it from NAPI. */
+		WRITE_ONCE(ifq->copy_bytes, ifq->copy_bytes + n);
 		ifq->copy_cqes++;
 		done += n;
 	}
-	io_zcrx_refill_event(ifq, NULL, ZC_REFILL_EV_COPY);
 	return done;
 }
 
@@ -1055,7 +1065,7 @@ static int io_zcrx_frag(struct io_zcrx_args *args, const skb_frag_t *frag,
 	/* The CQE's references: dropped by a refill entry, or the scrub. */
 	page_pool_ref_netmem(netmem);
 	io_zcrx_get_uref(ifq, niov);
-	ifq->zc_bytes += len;
+	WRITE_ONCE(ifq->zc_bytes, ifq->zc_bytes + len);
 	ifq->zc_cqes++;
 	return len;
 }

@@ -39,6 +39,8 @@
 static_assert(ZC_REFILL_NOTIF_ALL == (IORING_ZCRX_NOTIF_FILL_LOW |
 				      IORING_ZCRX_NOTIF_NO_BUFFERS |
 				      IORING_ZCRX_NOTIF_COPY));
+static_assert(sizeof_field(struct io_uring_zcrx_refill, name) ==
+	      ZC_POLICY_NAME_MAX);
 
 #define IO_ZCRX_REFILL_FLAGS	(IORING_ZCRX_REFILL_POLICY | \
 				 IORING_ZCRX_REFILL_ARM | \
@@ -53,6 +55,8 @@ int io_zcrx_refill_init(struct io_zcrx_ifq *ifq)
 
 	spin_lock_init(&r->notif_lock);
 	r->ctx = ifq->ctx;
+	if (!IS_ENABLED(CONFIG_ZC_POLICY))
+		return 0;
 	/* net.core.zc_refill_policy_default, which may register later */
 	slot = zc_policy_get(&zc_refill_policies, NULL);
 	if (IS_ERR(slot))
@@ -75,7 +79,7 @@ void io_zcrx_refill_shutdown(struct io_zcrx_ifq *ifq)
 
 	spin_lock_bh(&r->notif_lock);
 	r->ctx = NULL;
-	r->armed = 0;
+	WRITE_ONCE(r->armed, 0);
 	spin_unlock_bh(&r->notif_lock);
 }
 
@@ -91,14 +95,14 @@ static void io_zcrx_notif_tw(struct callback_head *cb)
 {
 	struct io_zcrx_refill *r = container_of(cb, struct io_zcrx_refill, tw);
 	struct io_zcrx_ifq *ifq = container_of(r, struct io_zcrx_ifq, refill);
+	u64 data[ARRAY_SIZE(r->pending_data)];
 	struct io_ring_ctx *ctx;
 	u32 pending;
-	u64 data;
 
 	spin_lock_bh(&r->notif_lock);
 	ctx = r->tw_ctx;
 	pending = r->pending;
-	data = r->user_data;
+	memcpy(data, r->pending_data, sizeof(data));
 	r->pending = 0;
 	/* From here on the work may be queued again: it has left the list. */
 	r->queued = false;
@@ -111,7 +115,7 @@ static void io_zcrx_notif_tw(struct callback_head *cb)
 			u32 bit = pending & -pending;
 
 			pending &= ~bit;
-			io_post_aux_cqe(ctx, data, bit, 0);
+			io_post_aux_cqe(ctx, data[ilog2(bit)], bit, 0);
 			r->posted++;
 		}
 		mutex_unlock(&ctx->uring_lock);
@@ -120,28 +124,47 @@ static void io_zcrx_notif_tw(struct callback_head *cb)
 	io_zcrx_ifq_put(ifq);
 }
 
-/* Post the armed ones of @mask and disarm them.  Any context. */
+/*
+ * Post the armed ones of @mask and disarm them.  Any context.
+ *
+ * Not a signal-like task work: that would interrupt whatever the task is
+ * doing (an epoll_wait() would fail with EINTR).  The work runs when the
+ * task next returns to user space or waits in io_uring, which it is woken
+ * for if it sleeps there: with DEFER_TASKRUN, that is when it would see a
+ * CQE anyway.
+ */
 static void io_zcrx_notif_post(struct io_zcrx_ifq *ifq, u32 mask)
 {
 	struct io_zcrx_refill *r = &ifq->refill;
 	struct io_ring_ctx *ctx;
+	unsigned long bits;
+	int bit;
 
 	spin_lock_bh(&r->notif_lock);
 	ctx = r->ctx;
 	mask &= r->armed;
 	if (!mask || !ctx)
 		goto out;
-	r->armed &= ~mask;
+	WRITE_ONCE(r->armed, r->armed & ~mask);
 	r->pending |= mask;
+	/* The event's own user_data, whatever a later arm sets. */
+	bits = mask;
+	for_each_set_bit(bit, &bits, ARRAY_SIZE(r->pending_data))
+		r->pending_data[bit] = r->user_data;
 	if (r->queued)
 		goto out;
+	/* The ring may be closing: its refs are killed before it unbinds. */
+	if (!percpu_ref_tryget_live(&ctx->refs)) {
+		r->pending = 0;
+		goto out;
+	}
 	/* The work's references: the ring cannot be freed before it runs. */
 	refcount_inc(&ifq->refs);
-	percpu_ref_get(&ctx->refs);
 	init_task_work(&r->tw, io_zcrx_notif_tw);
 	r->tw_ctx = ctx;
-	if (!task_work_add(ctx->submitter_task, &r->tw, TWA_SIGNAL)) {
+	if (!task_work_add(ctx->submitter_task, &r->tw, TWA_RESUME)) {
 		r->queued = true;
+		wake_up_state(ctx->submitter_task, TASK_INTERRUPTIBLE);
 	} else {
 		/* The task is exiting; the ring still holds the ifq. */
 		r->pending = 0;
@@ -201,9 +224,20 @@ static int io_zcrx_refill_ask(struct io_zcrx_ifq *ifq,
 	return v;
 }
 
+/*
+ * Is a policy registered under the queue's name?  So that the alloc path
+ * takes no snapshot (and no rq_lock) for a default that never registered.
+ */
 static bool io_zcrx_has_policy(struct io_zcrx_ifq *ifq)
 {
-	return rcu_access_pointer(ifq->refill.policy);
+	struct zc_policy_slot *slot;
+	bool ret;
+
+	rcu_read_lock();
+	slot = rcu_dereference(ifq->refill.policy);
+	ret = slot && rcu_access_pointer(slot->ops);
+	rcu_read_unlock();
+	return ret;
 }
 
 /**
@@ -280,7 +314,7 @@ static int io_zcrx_refill_check(const struct io_uring_zcrx_refill *p)
 	u32 arm = p->flags & (IORING_ZCRX_REFILL_ARM |
 			      IORING_ZCRX_REFILL_DISARM);
 
-	if (!p->flags || (p->flags & ~IO_ZCRX_REFILL_FLAGS) || p->zcrx_id ||
+	if ((p->flags & ~IO_ZCRX_REFILL_FLAGS) || p->zcrx_id ||
 	    p->__resv1 || memchr_inv(p->__resv, 0, sizeof(p->__resv)))
 		return -EINVAL;
 	if (strnlen(p->name, sizeof(p->name)) == sizeof(p->name))
@@ -288,6 +322,13 @@ static int io_zcrx_refill_check(const struct io_uring_zcrx_refill *p)
 	if (arm == (IORING_ZCRX_REFILL_ARM | IORING_ZCRX_REFILL_DISARM))
 		return -EINVAL;
 	if (arm && (!p->notif_mask || (p->notif_mask & ~ZC_REFILL_NOTIF_ALL)))
+		return -EINVAL;
+	/* What the call does not use must be 0, to be given a meaning later. */
+	if (!arm && p->notif_mask)
+		return -EINVAL;
+	if (!(p->flags & IORING_ZCRX_REFILL_ARM) && p->notif_user_data)
+		return -EINVAL;
+	if (!(p->flags & IORING_ZCRX_REFILL_POLICY) && p->name[0])
 		return -EINVAL;
 	return 0;
 }
@@ -298,11 +339,13 @@ static int io_zcrx_refill_check(const struct io_uring_zcrx_refill *p)
  * @arg: a struct io_uring_zcrx_refill
  * @nr_args: 1
  *
- * Return: 0, -EINVAL (bad flags, mask, name or reserved fields, or no
- * zcrx queue), -EFAULT, -EACCES (not the ring's submitter task; the core
- * already answers -EEXIST to other tasks once the ring is enabled),
- * -ENOENT (no such policy), -EPERM (the caller may not choose it),
- * -ENOMEM.
+ * Without flags, it only reports the policy and what is armed.
+ *
+ * Return: 0, -EINVAL (bad flags, mask, name or reserved fields, a field
+ * the call does not use that is not 0, or no zcrx queue), -EFAULT,
+ * -EACCES (the ring is not enabled yet: only its submitter may steer, and
+ * there is none), -ENOENT (no such policy), -EPERM (the caller may not
+ * choose it), -ENOMEM.
  */
 int io_register_zcrx_refill(struct io_ring_ctx *ctx, void __user *arg,
 			    unsigned int nr_args)
@@ -359,10 +402,12 @@ int io_register_zcrx_refill(struct io_ring_ctx *ctx, void __user *arg,
 						  lockdep_is_held(&ctx->uring_lock)));
 	spin_lock_bh(&r->notif_lock);
 	if (p.flags & IORING_ZCRX_REFILL_ARM) {
-		r->armed |= mask;
+		WRITE_ONCE(r->armed, r->armed | mask);
 		r->user_data = p.notif_user_data;
 	} else if (p.flags & IORING_ZCRX_REFILL_DISARM) {
-		r->armed &= ~mask;
+		WRITE_ONCE(r->armed, r->armed & ~mask);
+		/* Nothing disarmed comes after this call. */
+		r->pending &= ~mask;
 	}
 	spin_unlock_bh(&r->notif_lock);
 	return 0;
@@ -380,7 +425,7 @@ void io_zcrx_refill_fdinfo(struct io_zcrx_ifq *ifq, struct seq_file *m)
 	rcu_read_unlock();
 	seq_printf(m, "ZcrxNotif:\tarmed 0x%x posted %llu\n",
 		   READ_ONCE(r->armed), r->posted);
-	seq_printf(m, "ZcrxPool:\t%ld alloc failures, %d reserve pages out, %ld lent\n",
-		   atomic_long_read(&r->alloc_fails), atomic_read(&r->reserve),
-		   atomic_long_read(&r->reserve_allocs));
+	seq_printf(m, "ZcrxPool:\t%ld alloc failures, %d reserve pages out, ",
+		   atomic_long_read(&r->alloc_fails), atomic_read(&r->reserve));
+	seq_printf(m, "%ld lent\n", atomic_long_read(&r->reserve_allocs));
 }

@@ -37,6 +37,7 @@ struct io_zcrx_refill {
 	u32				pending;
 	bool				queued;
 	u64				user_data;
+	u64				pending_data[3];	/* per bit */
 	struct io_ring_ctx		*ctx;
 	struct io_ring_ctx		*tw_ctx;
 	struct callback_head		tw;

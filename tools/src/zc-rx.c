@@ -339,7 +339,6 @@ static int refill_setup(struct ifq *q, const char *policy, unsigned int arm)
 {
 	struct io_uring_zcrx_refill r = {
 		.zcrx_id = q->zcrx_id,
-		.notif_user_data = ZC_RX_NOTIF_UDATA,
 		.notif_mask = arm,
 	};
 
@@ -347,8 +346,10 @@ static int refill_setup(struct ifq *q, const char *policy, unsigned int arm)
 		r.flags |= IORING_ZCRX_REFILL_POLICY;
 		snprintf(r.name, sizeof(r.name), "%s", policy);
 	}
-	if (arm)
+	if (arm) {
 		r.flags |= IORING_ZCRX_REFILL_ARM;
+		r.notif_user_data = ZC_RX_NOTIF_UDATA;
+	}
 	return r.flags ? io_uring_register_zcrx_refill(&q->ring, &r) : 0;
 }
 

@@ -105,7 +105,7 @@ static inline int zc_refill_decide(struct zc_policy_slot *slot,
 		v = fn(ctx);
 	rcu_read_unlock();
 
-	*has_prog = fn;
+	*has_prog = !!fn;
 	if (likely(zc_refill_verdict_ok(ctx->decision, v)))
 		return v;
 	atomic_long_inc(&slot->faults);

@@ -6,8 +6,9 @@
  * zc_policy.c); rings and sockets choose it by name.  Programs run in
  * process context under the io_uring submission lock, in io-wq, or in
  * softirq under a socket lock, so they may not sleep and get only helpers
- * that are safe in all of those (zc_policy_verifier_ops).  What they return is checked here: the
- * BPF core does not range-check struct_ops return values.
+ * that are safe in all of those (zc_policy_verifier_ops).  What they
+ * return is checked here: the BPF core does not range-check struct_ops
+ * return values.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>

@@ -93,7 +93,10 @@
  */
 #define ZC_REFILL_COUNT_MASK	0xffff
 #define ZC_REFILL_FREE_FIRST	(1 << 16)	/* free list before the ring */
-#define ZC_REFILL_NO_FREE	(1 << 17)	/* leave the free list alone */
+/* Leave the last free buffers (64, or an eighth of a small area) to the
+ * copy fallback; the kernel takes them anyway rather than starve the pool.
+ */
+#define ZC_REFILL_NO_FREE	(1 << 17)
 /* Area exhausted: lend kernel pages.  Until every lent page is back the
  * pool keeps some free buffers for RECV_ZC to copy their data into.
  */
