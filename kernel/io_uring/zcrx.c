@@ -510,6 +510,16 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 				  io_zcrx_copy_floor(ifq) : 0);
 	if (!pp->alloc.count && v && io_zcrx_refill_held_back(pp, ifq, v, n))
 		io_zcrx_refill_fault(ifq);
+	/*
+	 * Nothing free and nothing held by the application: every buffer is
+	 * posted, cached, or in skbs.  If those are out-of-order data, TCP
+	 * waits for a retransmission that has nowhere to land, for good
+	 * (its receive buffer is not full, so it prunes nothing).  Lend
+	 * pages then, whatever the policy.
+	 */
+	if (!pp->alloc.count && !atomic_read(&ifq->refill.user_held) &&
+	    !READ_ONCE(ifq->area->free_count))
+		io_zcrx_lend(pp, ifq, gfp);
 out:
 	if (!pp->alloc.count) {
 		atomic_long_inc(&ifq->refill.alloc_fails);

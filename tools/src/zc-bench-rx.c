@@ -539,7 +539,9 @@ static struct {
 	struct job job;
 	bool pending, busy;
 	pid_t tid;
-} snd = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	int fd;		/* the job's socket, -1 between jobs */
+} snd = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+	  .fd = -1 };
 
 static int connect_to(int port)
 {
@@ -589,6 +591,9 @@ static void run_job(const struct job *j)
 	int fd = connect_to(j->port), i, err = 0;
 	double t0 = now();
 
+	pthread_mutex_lock(&snd.lock);
+	snd.fd = fd;
+	pthread_mutex_unlock(&snd.lock);
 	if (!j->bursts)
 		err = send_all(fd, j->bytes, j->msg);
 	for (i = 0; i < j->bursts && !err; i++) {
@@ -597,6 +602,9 @@ static void run_job(const struct job *j)
 	}
 	if (err && !j->bursts)
 		die("send: %s", strerror(-err));
+	pthread_mutex_lock(&snd.lock);
+	snd.fd = -1;
+	pthread_mutex_unlock(&snd.lock);
 	close(fd);
 }
 
@@ -630,6 +638,19 @@ static void job_start(const struct job *j)
 	snd.job = *j;
 	snd.pending = snd.busy = true;
 	pthread_cond_broadcast(&snd.cond);
+	pthread_mutex_unlock(&snd.lock);
+}
+
+/*
+ * Stop the job's sends: after a stall nothing it sends can land, not even
+ * what would carry the receiver's reset back, so it would retransmit for
+ * many minutes.
+ */
+static void job_abort(void)
+{
+	pthread_mutex_lock(&snd.lock);
+	if (snd.fd >= 0)
+		shutdown(snd.fd, SHUT_RDWR);
 	pthread_mutex_unlock(&snd.lock);
 }
 
@@ -1247,8 +1268,9 @@ static struct burst_result burst_run(const char *policy, int react, int rep,
 	br.secs = now() - t0;
 	if (br.stalled)
 		stall_report(policy, rep, fd, &r, &br);
-	/* After a stall, unread data makes this a reset: the sender stops. */
 	close(fd);
+	if (br.stalled)
+		job_abort();
 	job_wait();
 
 	br.drops = missed() - m0;
