@@ -50,6 +50,8 @@
 /* Kernel pages a queue may borrow when its area is exhausted (reserve). */
 #define IO_ZCRX_RESERVE_MAX		4096
 #define IO_ZCRX_LEND_BATCH		16
+/* Failing that long with nothing held is a stall: see io_zcrx_stuck(). */
+#define IO_ZCRX_STUCK			(HZ / 10)
 /* Free buffers the pool leaves to the copy fallback while pages are lent. */
 #define IO_ZCRX_COPY_FLOOR		64
 
@@ -479,6 +481,24 @@ static void io_zcrx_refill_lending(struct page_pool *pp,
 }
 
 /*
+ * The pool has found no buffer for a while, none is free and the
+ * application holds none: every buffer is posted, cached, or in skbs.  If
+ * those are out-of-order data, TCP waits for a retransmission that has
+ * nowhere to land, for good (its receive buffer is not full, so it prunes
+ * nothing).  Not when buffers are merely all posted (a NIC ring larger
+ * than the area): data then keeps flowing, and allocations succeed
+ * between failures.
+ */
+static bool io_zcrx_stuck(struct io_zcrx_ifq *ifq)
+{
+	unsigned long since = READ_ONCE(ifq->refill.fail_since);
+
+	return since && time_after(jiffies, since + IO_ZCRX_STUCK) &&
+	       !atomic_read(&ifq->refill.user_held) &&
+	       !READ_ONCE(ifq->area->free_count);
+}
+
+/*
  * The pool's cache is empty.  The refill policy decides how much comes
  * back from the refill ring and in which order with the free list;
  * returned buffers come first by default, so that the ones the
@@ -510,22 +530,18 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 				  io_zcrx_copy_floor(ifq) : 0);
 	if (!pp->alloc.count && v && io_zcrx_refill_held_back(pp, ifq, v, n))
 		io_zcrx_refill_fault(ifq);
-	/*
-	 * Nothing free and nothing held by the application: every buffer is
-	 * posted, cached, or in skbs.  If those are out-of-order data, TCP
-	 * waits for a retransmission that has nowhere to land, for good
-	 * (its receive buffer is not full, so it prunes nothing).  Lend
-	 * pages then, whatever the policy.
-	 */
-	if (!pp->alloc.count && !atomic_read(&ifq->refill.user_held) &&
-	    !READ_ONCE(ifq->area->free_count))
+	if (!pp->alloc.count && io_zcrx_stuck(ifq))
 		io_zcrx_lend(pp, ifq, gfp);
 out:
 	if (!pp->alloc.count) {
+		/* The start of a run of failures, for io_zcrx_stuck(). */
+		if (!ifq->refill.fail_since)
+			WRITE_ONCE(ifq->refill.fail_since, jiffies ?: 1);
 		atomic_long_inc(&ifq->refill.alloc_fails);
 		io_zcrx_refill_event(ifq, pp, ZC_REFILL_EV_NO_BUFFERS);
 		return 0;
 	}
+	WRITE_ONCE(ifq->refill.fail_since, 0);
 	io_zcrx_refill_event(ifq, pp, ZC_REFILL_EV_ALLOC);
 	return pp->alloc.cache[--pp->alloc.count];
 }

@@ -24,6 +24,7 @@ struct io_zcrx_refill {
 	atomic_t			user_held;
 	atomic_t			reserve;
 	atomic_long_t			alloc_fails;
+	unsigned long			fail_since;	/* jiffies, 0: none */
 	atomic_long_t			reserve_allocs;
 
 	/*
