@@ -751,13 +751,14 @@ struct snap {
 	unsigned long long cpu_copied;
 	struct fdinfo fi;
 	struct devstats dev;
-	unsigned long long retrans;
+	unsigned long long retrans, acks;
 };
 
 struct result {
 	double secs, thread_ms, softirq_ms, stat_softirq_ms;
 	unsigned long long bytes, cpu_copied, zcrx_copied, zc_bytes, retrans;
 	unsigned long long drops;	/* frames the device found no buffer for */
+	unsigned long long acks;	/* segments the receiver sent */
 	/* what the device wrote: all queues, and the bound queue */
 	unsigned long long written, frames, zq_written, zq_frames;
 };
@@ -799,6 +800,8 @@ static void snapshot(struct snap *s, struct rxring *r, bool after)
 		memset(&s->fi, 0, sizeof(s->fi));
 	eth_read(&s->dev);
 	s->retrans = sender_retrans();
+	/* The receiver's netns: what it sends is ACKs and window updates. */
+	s->acks = proc_column("/proc/thread-self/net/snmp", "Tcp:", "OutSegs");
 	if (!after)
 		snap_cpu(s);
 }
@@ -815,6 +818,7 @@ static void result_of(const struct snap *a, const struct snap *b,
 	res->zcrx_copied = b->fi.copied_bytes - a->fi.copied_bytes;
 	res->zc_bytes = b->fi.zc_bytes - a->fi.zc_bytes;
 	res->retrans = b->retrans - a->retrans;
+	res->acks = b->acks - a->acks;
 	for (q = 0; q < NQUEUES; q++) {
 		res->written += b->dev.written[q] - a->dev.written[q];
 		res->frames += b->dev.frames[q] - a->dev.frames[q];
@@ -970,10 +974,13 @@ static void stream_print(FILE *out, const struct result *res, size_t msg,
 	double cpb = copied / res->bytes;
 
 	printf("%8zu %-8s r%d %7.3f gbps %8.1f cpu_ms/GB (thread %.0f + softirq %.1f ms) "
-	       "copied/B %.4f dev/B %.4f zc %llu drops %llu retrans %llu%s\n",
+	       "copied/B %.4f dev/B %.4f zc %llu drops %llu retrans %llu "
+	       "acks/frame %.3f%s\n",
 	       msg, modes[mode].name, rep, gbps, cpu_gb, res->thread_ms,
 	       res->softirq_ms, cpb, dev_per_byte(res), res->zc_bytes,
-	       res->drops, res->retrans, ok ? "" : "  CHECK FAILED");
+	       res->drops, res->retrans,
+	       res->frames ? (double)res->acks / res->frames : 0.0,
+	       ok ? "" : "  CHECK FAILED");
 	fflush(stdout);
 	if (out)
 		fprintf(out, "%zu,%s,%d,%llu,%.6f,%.4f,%.2f,%.2f,%.0f,%.2f,%llu,%llu,%.6f,%llu,%llu,%llu,%.6f,%lld,%llu,%llu,%s\n",
