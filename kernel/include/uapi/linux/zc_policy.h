@@ -101,6 +101,7 @@
  * pool keeps some free buffers for RECV_ZC to copy their data into.
  */
 #define ZC_REFILL_RESERVE	(1 << 18)
+/* FREE_FIRST with NO_FREE contradict each other: a fault. */
 #define ZC_REFILL_FLAGS		(ZC_REFILL_FREE_FIRST | ZC_REFILL_NO_FREE | \
 				 ZC_REFILL_RESERVE)
 
