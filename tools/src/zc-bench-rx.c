@@ -17,7 +17,12 @@
  * copy engines (the "device"), and bra's NAPI, which takes the ACKs.
  *
  * Stream phase: for every repeat (the outer loop), message size and mode,
- * one TCP connection carries BYTES, written in messages of that size:
+ * one TCP connection carries BYTES, written in messages of that size.  The
+ * sender writes them with sendfile() from a memfd (-S send: with send()),
+ * so that what limits the stream is the receiver: a sender copying from
+ * user memory on vCPU 1, which also runs both copy engines, is the
+ * bottleneck of every mode, and the ratios would then only say which
+ * receiver makes its ACKs cost the sender less.
  *
  *   recv     recv() of the message size into a user buffer (queue 1)
  *   zc_copy  RECV_ZC on its copy fallback (queue 1; see steer())
@@ -60,6 +65,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -124,6 +131,7 @@ static struct {
 	bool want[NMODES];
 	size_t stream_area;
 	int rx_ring;		/* brb's rx ring entries */
+	bool splice;		/* the sender: sendfile(), or send() */
 	/* burst */
 	int burst_repeats, burst_ring;
 	size_t area, burst_bytes;
@@ -139,7 +147,7 @@ static struct {
 	.sizes = { 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20 },
 	.nsizes = 5, .want = { true, true, true }, .stream_area = 32 << 20,
 	/* A ring of 256 drops under TCG's scheduling hiccups; 1024 does not. */
-	.rx_ring = 1024, .burst_ring = 256,
+	.rx_ring = 1024, .burst_ring = 256, .splice = true,
 	/*
 	 * Bursts of 8 MiB into 2 MiB, of which the NIC's 256-entry ring keeps
 	 * 1 MiB posted: the application's holding runs the area dry several
@@ -153,6 +161,7 @@ static struct {
 
 static struct zc_bench_rx *skel;
 static unsigned char sbuf[MAX_MSG] __attribute__((aligned(4096)));
+static int sfd;		/* a memfd with sbuf's bytes, for sendfile() */
 static unsigned char rbuf[MAX_MSG] __attribute__((aligned(4096)));
 static int failed_checks;
 
@@ -530,6 +539,7 @@ struct job {
 	size_t msg;		/* bytes per send() */
 	size_t bytes;		/* per burst, or the whole stream */
 	int bursts;		/* 0: one stream */
+	bool splice;		/* sendfile() from sfd, not send() */
 	double interval;	/* seconds from one burst's start to the next */
 };
 
@@ -562,11 +572,18 @@ static int connect_to(int port)
 }
 
 /* Return: 0, or -errno when the receiver reset the connection. */
-static int send_all(int fd, size_t bytes, size_t msg)
+/*
+ * Write @bytes in messages of @msg: send() copies each one from sbuf;
+ * sendfile() hands the memfd's pages to TCP by reference, as a server
+ * sending from its page cache would.
+ */
+static int send_all(int fd, size_t bytes, size_t msg, bool splice)
 {
 	while (bytes) {
 		size_t n = bytes < msg ? bytes : msg;
-		ssize_t w = send(fd, sbuf, n, MSG_NOSIGNAL);
+		off_t off = 0;
+		ssize_t w = splice ? sendfile(fd, sfd, &off, n) :
+				     send(fd, sbuf, n, MSG_NOSIGNAL);
 
 		if (w < 0 && (errno == ECONNRESET || errno == EPIPE))
 			return -errno;
@@ -595,10 +612,10 @@ static void run_job(const struct job *j)
 	snd.fd = fd;
 	pthread_mutex_unlock(&snd.lock);
 	if (!j->bursts)
-		err = send_all(fd, j->bytes, j->msg);
+		err = send_all(fd, j->bytes, j->msg, j->splice);
 	for (i = 0; i < j->bursts && !err; i++) {
 		sleep_until(t0 + i * j->interval);
-		err = send_all(fd, j->bytes, j->msg);
+		err = send_all(fd, j->bytes, j->msg, j->splice);
 	}
 	if (err && !j->bursts)
 		die("send: %s", strerror(-err));
@@ -895,7 +912,8 @@ static unsigned long long recv_zc(struct rxring *r, int fd)
 static struct result stream_run(int mode, size_t msg, size_t volume,
 				struct rxring *r)
 {
-	struct job j = { .port = modes[mode].port, .msg = msg, .bytes = volume };
+	struct job j = { .port = modes[mode].port, .msg = msg, .bytes = volume,
+			 .splice = opt.splice };
 	struct rxring *ring = mode == M_RECV ? NULL : r;
 	struct result res = {};
 	struct snap a, b;
@@ -1243,6 +1261,7 @@ static void stats_reset(int fd)
 static struct burst_result burst_run(const char *policy, int react, int rep,
 				     int stats_fd)
 {
+	/* send(): a fixed arrival pattern for the policies, not a ceiling. */
 	struct job j = { .port = PORT_BURST, .msg = 64 << 10,
 			 .bytes = opt.burst_bytes, .bursts = opt.bursts,
 			 .interval = 1 / opt.rate };
@@ -1434,7 +1453,7 @@ static void usage(FILE *f, int code)
 	fprintf(f,
 		"usage: zc-bench-rx [-o SAMPLES.csv] [-O BURST.csv] [-b BPF_DIR] [-T stream,burst]\n"
 		"  stream: [-r REPEATS] [-n BYTES] [-s SIZES] [-m recv,zc_copy,zc] [-A AREA]\n"
-		"          [-g RING]\n"
+		"          [-g RING] [-S sendfile|send]\n"
 		"  burst:  [-R REPEATS] [-G RING] [-a AREA] [-z BURST] [-f RATE] [-c BURSTS]\n"
 		"          [-H HOLD_MS] [-k LOW[,HIGH]] [-P lazy,watermark,reserve]\n"
 		"          [-W low,any]\n");
@@ -1449,7 +1468,7 @@ static void parse(int argc, char **argv)
 
 	for (i = 0; i < NMODES; i++)
 		mode_names[i] = modes[i].name;
-	while ((c = getopt(argc, argv, "o:O:b:T:r:n:s:m:A:g:R:G:a:z:f:c:H:k:P:W:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:O:b:T:r:n:s:m:A:g:S:R:G:a:z:f:c:H:k:P:W:h")) != -1) {
 		switch (c) {
 		case 'o': opt.out = optarg; break;
 		case 'O': opt.burst_out = optarg; break;
@@ -1465,6 +1484,11 @@ static void parse(int argc, char **argv)
 		case 'm': parse_names(optarg, mode_names, NMODES, opt.want); break;
 		case 'A': opt.stream_area = parse_size(optarg); break;
 		case 'g': opt.rx_ring = atoi(optarg); break;
+		case 'S':
+			if (strcmp(optarg, "sendfile") && strcmp(optarg, "send"))
+				usage(stderr, 2);
+			opt.splice = !strcmp(optarg, "sendfile");
+			break;
 		case 'R': opt.burst_repeats = atoi(optarg); break;
 		case 'G': opt.burst_ring = atoi(optarg); break;
 		case 'a': opt.area = parse_size(optarg); break;
@@ -1509,6 +1533,9 @@ int main(int argc, char **argv)
 
 	parse(argc, argv);
 	memset(sbuf, 0x5a, sizeof(sbuf));
+	sfd = memfd_create("zc-bench-rx", 0);
+	if (sfd < 0 || write(sfd, sbuf, sizeof(sbuf)) != sizeof(sbuf))
+		die("memfd: %s", strerror(errno));
 	setup_wires();
 	/* This thread is the receiver: vCPU 0, in brrx, from here on. */
 	pin(0, RX_CPU);
