@@ -25,7 +25,9 @@
  * copy_fixed sends from the registered memory as a plain buffer).
  *
  * Prints one line per run and writes them to SAMPLES.csv:
- *   proto,size,mode,repeat,rps,notifs_per_send
+ *   proto,size,mode,repeat,rps,notifs_per_send,errq_calls_per_mb
+ * (the last: recvmsg(MSG_ERRQUEUE) calls per 10^6 bytes sent, those that
+ * found the queue empty included; 0 for the io_uring modes).
  * tools/bench-report turns them into medians, ratios and a chart.
  */
 #include <errno.h>
@@ -236,6 +238,7 @@ static int wire_socket(bool tcp)
 struct result {
 	double rps;
 	double notifs_per_send;
+	double errq_calls_per_mb;
 };
 
 static void ring_for(const struct mode *m, struct io_uring *ring)
@@ -345,11 +348,15 @@ static struct result run_uring(const struct mode *m, int fd, int size)
 	/* Outstanding NOTIFs come in as the ring closes. */
 	io_uring_queue_exit(&ring);
 	return (struct result){ sends / (t1 - t0),
-				m->kind == K_COPY ? 0 : (double)notifs / sends };
+				m->kind == K_COPY ? 0 : (double)notifs / sends,
+				0 };
 }
 
-/* Read what the error queue holds; return the notifications. */
-static unsigned long long drain_errqueue(int fd)
+/*
+ * Read what the error queue holds; return the notifications, and count
+ * the recvmsg() calls in @calls.
+ */
+static unsigned long long drain_errqueue(int fd, unsigned long long *calls)
 {
 	unsigned long long n = 0;
 	char ctrl[128];
@@ -359,6 +366,7 @@ static unsigned long long drain_errqueue(int fd)
 				      .msg_controllen = sizeof(ctrl) };
 		struct cmsghdr *cm;
 
+		++*calls;
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return n;
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
@@ -372,7 +380,7 @@ static unsigned long long drain_errqueue(int fd)
 
 static struct result run_msgzc(int fd, int size)
 {
-	unsigned long long sends = 0, notifs = 0;
+	unsigned long long sends = 0, notifs = 0, calls = 0;
 	double t0, t1, end;
 	int one = 1, i;
 
@@ -386,7 +394,7 @@ static struct result run_msgzc(int fd, int size)
 			ssize_t r = send(fd, buf, size, MSG_ZEROCOPY);
 
 			if (r < 0 && errno == ENOBUFS) {
-				notifs += drain_errqueue(fd);
+				notifs += drain_errqueue(fd, &calls);
 				continue;
 			}
 			if (r < 0)
@@ -394,10 +402,11 @@ static struct result run_msgzc(int fd, int size)
 			i++;
 		}
 		sends += opt.batch;
-		notifs += drain_errqueue(fd);
+		notifs += drain_errqueue(fd, &calls);
 		t1 = now();
 	} while (t1 < end);
-	return (struct result){ sends / (t1 - t0), (double)notifs / sends };
+	return (struct result){ sends / (t1 - t0), (double)notifs / sends,
+				calls * 1e6 / ((double)sends * size) };
 }
 
 /*
@@ -545,7 +554,8 @@ int main(int argc, char **argv)
 		out = fopen(opt.out, "w");
 		if (!out)
 			die(opt.out, errno);
-		fprintf(out, "proto,size,mode,repeat,rps,notifs_per_send\n");
+		fprintf(out, "proto,size,mode,repeat,rps,notifs_per_send,"
+			"errq_calls_per_mb\n");
 	}
 	for (r = 0; r < opt.repeats; r++) {
 		for (s = 0; s < opt.nsizes; s++) {
@@ -571,11 +581,12 @@ int main(int argc, char **argv)
 					       res.notifs_per_send);
 					fflush(stdout);
 					if (out)
-						fprintf(out, "%s,%d,%s,%d,%.0f,%.5f\n",
+						fprintf(out, "%s,%d,%s,%d,%.0f,%.5f,%.2f\n",
 							tcp ? "tcp" : "udp",
 							opt.sizes[s], m->name, r,
 							res.rps,
-							res.notifs_per_send);
+							res.notifs_per_send,
+							res.errq_calls_per_mb);
 				}
 			}
 		}
