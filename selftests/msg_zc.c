@@ -298,9 +298,7 @@ FIXTURE_SETUP(ranges)
 	self->fd = -1;
 	self->sink = -1;
 	self->old_ns = -1;
-	zc_sh("echo zta41 > /sys/bus/platform/drivers/zcnic/del_pair 2>/dev/null;"
-	      "ip netns del tx41 2>/dev/null; ip netns del rx41 2>/dev/null");
-	ASSERT_EQ(0, zc_pair_create(&self->p, 41, 1));
+	ASSERT_EQ(0, zc_pair_create(&self->p, getpid(), 1));
 	self->sink = start_sink(self->p.nsb, variant->family, variant->type);
 	ASSERT_LT(0, self->sink);
 	self->old_ns = zc_ns_enter(self->p.nsa);

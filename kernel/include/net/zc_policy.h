@@ -66,6 +66,7 @@ int zc_policy_init_name(const struct btf_type *t,
 			const struct btf_member *member, void *kdata,
 			const void *udata, size_t name_off);
 int zc_policy_type_init(struct zc_policy_type *type);
+void zc_policy_type_exit(struct zc_policy_type *type);
 int zc_policy_register(struct zc_policy_type *type, const char *name,
 		       void *ops);
 void zc_policy_unregister(struct zc_policy_type *type, void *ops);

@@ -486,12 +486,24 @@ static int zc_sysctl_available(const struct ctl_table *table, int write,
  *
  * Return: 0 or -ENOMEM.
  */
+/* A type's sysctls: default, allowed, available. */
+#define ZC_POLICY_NSYSCTL	3
+
+static void zc_policy_free_table(struct ctl_table *t)
+{
+	int i;
+
+	for (i = 0; i < ZC_POLICY_NSYSCTL; i++)
+		kfree(t[i].procname);
+	kfree(t);
+}
+
 int zc_policy_type_init(struct zc_policy_type *type)
 {
-	static const char * const suffix[] = {
+	static const char * const suffix[ZC_POLICY_NSYSCTL] = {
 		"default", "allowed", "available",
 	};
-	static proc_handler * const handler[] = {
+	static proc_handler * const handler[ZC_POLICY_NSYSCTL] = {
 		zc_sysctl_default, zc_sysctl_allowed, zc_sysctl_available,
 	};
 	struct ctl_table *t;
@@ -518,8 +530,15 @@ int zc_policy_type_init(struct zc_policy_type *type)
 	return 0;
 
 err:
-	for (i = 0; i < ARRAY_SIZE(suffix); i++)
-		kfree((void *)t[i].procname);
-	kfree(t);
+	zc_policy_free_table(t);
 	return -ENOMEM;
+}
+
+/* Undo zc_policy_type_init(), for a type whose setup fails after it. */
+void zc_policy_type_exit(struct zc_policy_type *type)
+{
+	unregister_net_sysctl_table(type->sysctl_hdr);
+	zc_policy_free_table(type->sysctl_table);
+	type->sysctl_hdr = NULL;
+	type->sysctl_table = NULL;
 }

@@ -102,6 +102,9 @@ static int __init zc_refill_init(void)
 	err = zc_policy_type_init(&zc_refill_policies);
 	if (err)
 		return err;
-	return register_bpf_struct_ops(&bpf_zc_refill_ops, zc_refill_ops);
+	err = register_bpf_struct_ops(&bpf_zc_refill_ops, zc_refill_ops);
+	if (err)
+		zc_policy_type_exit(&zc_refill_policies);
+	return err;
 }
 late_initcall(zc_refill_init);

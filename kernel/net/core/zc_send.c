@@ -129,6 +129,9 @@ static int __init zc_send_init(void)
 	err = zc_policy_type_init(&zc_send_policies);
 	if (err)
 		return err;
-	return register_bpf_struct_ops(&bpf_zc_send_ops, zc_send_ops);
+	err = register_bpf_struct_ops(&bpf_zc_send_ops, zc_send_ops);
+	if (err)
+		zc_policy_type_exit(&zc_send_policies);
+	return err;
 }
 late_initcall(zc_send_init);
