@@ -54,6 +54,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,11 +572,11 @@ static int connect_to(int port)
 	die("connect to port %d: %s", port, strerror(errno));
 }
 
-/* Return: 0, or -errno when the receiver reset the connection. */
 /*
  * Write @bytes in messages of @msg: send() copies each one from sbuf;
  * sendfile() hands the memfd's pages to TCP by reference, as a server
- * sending from its page cache would.
+ * sending from its page cache would.  Return: 0, or -errno when the
+ * receiver reset the connection.
  */
 static int send_all(int fd, size_t bytes, size_t msg, bool splice)
 {
@@ -1533,6 +1534,8 @@ int main(int argc, char **argv)
 
 	parse(argc, argv);
 	memset(sbuf, 0x5a, sizeof(sbuf));
+	/* sendfile() has no MSG_NOSIGNAL: an aborted job must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	sfd = memfd_create("zc-bench-rx", 0);
 	if (sfd < 0 || write(sfd, sbuf, sizeof(sbuf)) != sizeof(sbuf))
 		die("memfd: %s", strerror(errno));
