@@ -305,25 +305,26 @@ static int eth_ioctl(void *cmd)
 	return ioctl(eth.fd, SIOCETHTOOL, &ifr);
 }
 
+/* If @name is queue @q's counter "rx<q>_@stat", record its index @i. */
+static void eth_match(const char *name, const char *stat, unsigned int q,
+		      int *idx, int i)
+{
+	char want[ETH_GSTRING_LEN];
+
+	snprintf(want, sizeof(want), "rx%u_%s", q, stat);
+	if (!strcmp(name, want))
+		*idx = i;
+}
+
 static void eth_index(const char *name, int i)
 {
 	unsigned int q;
 
 	for (q = 0; q < NQUEUES; q++) {
-		char want[ETH_GSTRING_LEN];
-
-		snprintf(want, sizeof(want), "rx%u_dev_written_bytes", q);
-		if (!strcmp(name, want))
-			eth.written[q] = i;
-		snprintf(want, sizeof(want), "rx%u_hds_split", q);
-		if (!strcmp(name, want))
-			eth.split[q] = i;
-		snprintf(want, sizeof(want), "rx%u_hds_nosplit", q);
-		if (!strcmp(name, want))
-			eth.nosplit[q] = i;
-		snprintf(want, sizeof(want), "rx%u_missed", q);
-		if (!strcmp(name, want))
-			eth.missed[q] = i;
+		eth_match(name, "dev_written_bytes", q, &eth.written[q], i);
+		eth_match(name, "hds_split", q, &eth.split[q], i);
+		eth_match(name, "hds_nosplit", q, &eth.nosplit[q], i);
+		eth_match(name, "missed", q, &eth.missed[q], i);
 	}
 }
 
