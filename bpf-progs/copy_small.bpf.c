@@ -50,12 +50,21 @@ int BPF_PROG(copy_small_join, const struct zc_send_ctx *zc)
 	return zc_hold(cs_knobs().sends);
 }
 
+/*
+ * The threshold as a rule: the kernel copies the sends shorter than it
+ * and asks no more until the next notification opens, so mode runs once
+ * per notification too.
+ */
 SEC("struct_ops/copy_small_mode")
 int BPF_PROG(copy_small_mode, const struct zc_send_ctx *zc)
 {
-	if (zc->len && zc->len < cs_knobs().threshold)
-		return ZC_SEND_COPY;
-	return ZC_SEND_ZEROCOPY;
+	__u32 threshold = cs_knobs().threshold;
+
+	if (threshold < ZC_SEND_COPY_BELOW_MIN)
+		return ZC_SEND_ZEROCOPY;
+	if (threshold > 0x7fffffff)
+		threshold = 0x7fffffff;
+	return threshold;
 }
 
 SEC("struct_ops/copy_small_closed")

@@ -25,8 +25,8 @@ struct zc_send_stats {
 	__u64 copy_sends;		/* sends that were copied */
 	__u64 faults;			/* verdicts this program corrected */
 	__u64 causes[ZC_CLOSE_CAUSES];	/* closes by ZC_SEND_CLOSE_* */
-	__u64 age_us[ZC_AGE_BUCKETS];	/* sends, by their notification's
-					 * mean send-to-close time
+	__u64 age_us[ZC_AGE_BUCKETS];	/* measured sends, by their mean
+					 * send-to-close time
 					 */
 };
 
@@ -56,7 +56,11 @@ static __always_inline __u32 zc_age_bucket(__u64 ns)
 	return b;
 }
 
-/* Count a closed notification and its sends' modes: call from closed(). */
+/*
+ * Count completed notifications and their sends' modes: call from
+ * closed(), which reports one or more at a time.  The age histogram
+ * counts the sends the kernel measured (a sample), by their mean age.
+ */
 static __always_inline void zc_count_closed(const struct zc_send_ctx *ctx)
 {
 	struct zc_send_stats *st = zc_stats();
@@ -65,15 +69,17 @@ static __always_inline void zc_count_closed(const struct zc_send_ctx *ctx)
 
 	if (!st)
 		return;
-	st->notifs++;
+	st->notifs += ctx->notifs;
 	st->sends += ctx->open_sends;
 	st->copy_sends += ctx->copy_sends;
 	st->zc_sends += ctx->open_sends - ctx->copy_sends;
 	if (cause < ZC_CLOSE_CAUSES)
-		st->causes[cause]++;
+		st->causes[cause] += ctx->notifs;
+	if (!ctx->aged_sends)
+		return;
 	b = zc_age_bucket(ctx->mean_age_ns);
 	if (b < ZC_AGE_BUCKETS)
-		st->age_us[b] += ctx->open_sends;
+		st->age_us[b] += ctx->aged_sends;
 }
 
 /*

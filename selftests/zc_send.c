@@ -540,6 +540,35 @@ TEST_F(zc, usage_report_per_range)
 }
 
 /*
+ * A mode verdict from ZC_SEND_COPY_BELOW_MIN up is a rule: mode runs once
+ * per notification, and the kernel copies that notification's sends
+ * shorter than the threshold.  With REPORT_USAGE, the range with a short
+ * send says it was copied, the other does not.
+ */
+TEST_F(zc, mode_rule_per_notification)
+{
+	static const unsigned int len[8] = { 2000, 3000, 4000, 5000,
+					     2000, 100, 3000, 4000 };
+	struct io_uring_cqe c[16];
+	struct split s;
+	int i;
+
+	attach(_metadata, self, self->skel->maps.rule);
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_rule", &slow));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf,
+					len[i], i, IORING_SEND_ZC_REPORT_USAGE,
+					0, true));
+	split_cqes(c, reap(&self->ring, c, 16, 2000), &s);
+	ASSERT_EQ(8, s.firsts);
+	ASSERT_EQ(2, check_cover(&s, 0, 8));
+	for (i = 0; i < s.notifs; i++)
+		EXPECT_EQ(zc_cqe_seq(&s.notif[i]) == 4,
+			  zc_notif_copied(&s.notif[i]));
+	EXPECT_EQ(2, self->skel->bss->modes);
+}
+
+/*
  * Feed every CQE to a tracker: 0 once all @n sends are released exactly
  * once, else -1.  -EBADR (a dropped CQE was reported) is not an error.
  */
@@ -654,7 +683,9 @@ TEST_F(zc, ring_close_with_open_notification)
 					SEND_LEN, i, 0, 0, true));
 	io_uring_queue_exit(&self->ring);
 	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
-	/* The close ran the policy's closed event. */
+	/* The policy hears of it once it completes, in the ring's exit work. */
+	for (i = 0; i < 200 && !self->skel->bss->closes; i++)
+		usleep(10000);
 	EXPECT_EQ(1, self->skel->bss->closes);
 	EXPECT_EQ(5, self->skel->bss->closed_sends);
 	EXPECT_EQ(ZC_SEND_CLOSE_EXIT, self->skel->bss->last_cause);

@@ -8,6 +8,8 @@
  *              fault and the kernel decides stock behaviour instead.
  * join_all:    joins every send, closes when "flush_every" sends are in
  *              (bss), counts its calls.
+ * rule:        holds 4 sends, and its mode returns a copy threshold,
+ *              "rule_below", that the kernel applies to the rest of them.
  * hold:        opens notifications that hold "hold_n" sends (bss), so
  *              join runs once per notification; counts its calls.
  */
@@ -21,6 +23,7 @@ char _license[] SEC("license") = "GPL";
 __u64 joins, modes, flushes, closes, closed_sends;
 __u32 flush_every = 4;
 __s32 hold_n = 4;
+__s32 rule_below = 1000;
 __u32 last_cause;
 __u32 last_owner_pid;
 
@@ -39,7 +42,7 @@ int BPF_PROG(never_flush_flush, const struct zc_send_ctx *zc)
 SEC("struct_ops/never_flush_closed")
 void BPF_PROG(never_flush_closed, const struct zc_send_ctx *zc)
 {
-	__sync_fetch_and_add(&closes, 1);
+	__sync_fetch_and_add(&closes, zc->notifs);
 	__sync_fetch_and_add(&closed_sends, zc->open_sends);
 	last_cause = zc->cause;
 }
@@ -103,7 +106,7 @@ int BPF_PROG(join_all_flush, const struct zc_send_ctx *zc)
 SEC("struct_ops/join_all_closed")
 void BPF_PROG(join_all_closed, const struct zc_send_ctx *zc)
 {
-	__sync_fetch_and_add(&closes, 1);
+	__sync_fetch_and_add(&closes, zc->notifs);
 	__sync_fetch_and_add(&closed_sends, zc->open_sends);
 	last_cause = zc->cause;
 }
@@ -156,7 +159,7 @@ int BPF_PROG(hold_flush, const struct zc_send_ctx *zc)
 SEC("struct_ops/hold_closed")
 void BPF_PROG(hold_closed, const struct zc_send_ctx *zc)
 {
-	__sync_fetch_and_add(&closes, 1);
+	__sync_fetch_and_add(&closes, zc->notifs);
 	__sync_fetch_and_add(&closed_sends, zc->open_sends);
 	last_cause = zc->cause;
 }
@@ -167,4 +170,25 @@ struct zc_send_ops hold = {
 	.flush	= (void *)hold_flush,
 	.closed	= (void *)hold_closed,
 	.name	= "t_hold",
+};
+
+/* Four sends per notification, and a mode rule: copy below rule_below. */
+SEC("struct_ops/rule_join")
+int BPF_PROG(rule_join, const struct zc_send_ctx *zc)
+{
+	return 4;
+}
+
+SEC("struct_ops/rule_mode")
+int BPF_PROG(rule_mode, const struct zc_send_ctx *zc)
+{
+	__sync_fetch_and_add(&modes, 1);
+	return rule_below;
+}
+
+SEC(".struct_ops.link")
+struct zc_send_ops rule = {
+	.join	= (void *)rule_join,
+	.mode	= (void *)rule_mode,
+	.name	= "t_rule",
 };

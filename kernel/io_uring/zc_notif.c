@@ -63,6 +63,21 @@ enum {
 	IO_ZC_ARMED,		/* its timeout is set */
 };
 
+/*
+ * The notifications that completed since the policy was last told, all
+ * closed for the same cause: closed() runs once per completion flush,
+ * not once per notification.
+ */
+struct io_zc_report {
+	u32				notifs;
+	u32				sends;
+	u32				copied;
+	u32				aged;		/* sends measured */
+	u64				bytes;
+	u64				age_sum_ns;
+	u32				cause;
+};
+
 struct io_zc_ring {
 	struct io_ring_ctx		*ctx;
 	struct zc_policy_slot __rcu	*policy;
@@ -82,6 +97,13 @@ struct io_zc_ring {
 	/* Completed notifications and their sends, under uring_lock. */
 	u64				nr_done;
 	u64				nr_done_sends;
+	struct io_zc_report		report;
+	/* The owner the next report names: read at an opening after each
+	 * report, in the submitter's context.
+	 */
+	bool				owner_stale;
+	u32				owner_pid;
+	u64				owner_cgroup;
 
 	/* Any context. */
 	atomic_t			faults;
@@ -103,8 +125,12 @@ struct io_zc_notif {
 	u32				max_sends;
 	bool				held;	/* the policy chose max_sends */
 	bool				timed;	/* its sends' ages are measured */
-	u32				owner_pid;
-	u64				owner_cgroup;
+	/* One send, closed as that send is done: nothing can join it. */
+	bool				single;
+	u8				cause;	/* why it closed */
+	/* The mode rule of its sends, ZC_SEND_COPY_BELOW_MIN up; 0: ask. */
+	u32				copy_below;
+	u64				closed_ns;	/* when, if timed */
 	/* Members: written under uring_lock, read anywhere. */
 	u32				nr_sends;
 	atomic64_t			bytes;
@@ -176,19 +202,16 @@ static void io_zc_ctx_send(struct zc_send_ctx *c,
 	c->fd = info->fd;
 }
 
-/* @info is NULL for closed(), which is told the opening time only if
- * something read it before: no clock read per closed notification.
- */
+/* The notification @zn as a decision about @info's send sees it. */
 static void io_zc_ctx_notif(struct zc_send_ctx *c, struct io_zc_notif *zn,
 			    const struct io_zc_send_info *info)
 {
 	c->open_sends = READ_ONCE(zn->nr_sends);
 	c->open_bytes = atomic64_read(&zn->bytes);
-	c->open_since_ns = info ? io_zc_opened(zn) : READ_ONCE(zn->opened_ns);
-	if (info)
-		c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
-			READ_ONCE(zn->last_fd_fixed) ==
-			!!(info->flags & ZC_SEND_F_FIXED_FILE);
+	c->open_since_ns = io_zc_opened(zn);
+	c->open_same_fd = READ_ONCE(zn->last_fd) == info->fd &&
+		READ_ONCE(zn->last_fd_fixed) ==
+		!!(info->flags & ZC_SEND_F_FIXED_FILE);
 }
 
 /* Is there a program for @decision?  If not, its context is not built. */
@@ -214,31 +237,12 @@ static int io_zc_decide(struct io_zc_ring *zr, struct zc_send_ctx *c)
 
 /* ------------------------------------------------------------- closing */
 
-static __always_inline void io_zc_closed_event(struct io_zc_notif *zn,
-					       u32 cause)
+/* The winner of the close records why and, if its ages are measured, when. */
+static __always_inline void io_zc_closing(struct io_zc_notif *zn, u32 cause)
 {
-	struct io_zc_ring *zr = zn->zr;
-	struct zc_send_ctx c;
-	u32 n = READ_ONCE(zn->nr_sends);
-	u64 now = 0;
-
-	if (!io_zc_wants(zr, ZC_SEND_EVENT_CLOSED))
-		return;
-
+	zn->cause = cause;
 	if (zn->timed)
-		now = ktime_get_ns();
-	io_zc_ctx_init(&c, zr, ZC_SEND_EVENT_CLOSED);
-	io_zc_ctx_notif(&c, zn, NULL);
-	c.owner_pid = zn->owner_pid;
-	c.owner_cgroup = zn->owner_cgroup;
-	c.cause = cause;
-	c.copy_sends = atomic_read(&zn->nr_copied);
-	if (n && zn->timed)
-		c.mean_age_ns = now - div_u64(READ_ONCE(zn->submit_ns_sum), n);
-
-	rcu_read_lock();
-	zc_send_closed(rcu_dereference(zr->policy), &c);
-	rcu_read_unlock();
+		zn->closed_ns = ktime_get_ns();
 }
 
 /*
@@ -256,7 +260,7 @@ static __always_inline void io_zc_close(struct io_zc_notif *zn, u32 cause,
 	if (test_bit(IO_ZC_CLOSED, &zn->state) ||
 	    test_and_set_bit(IO_ZC_CLOSED, &zn->state))
 		return;
-	io_zc_closed_event(zn, cause);
+	io_zc_closing(zn, cause);
 	if (held)
 		refcount_dec(&nd->uarg.refcnt);
 	else
@@ -306,6 +310,29 @@ static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
 
 /* ------------------------------------------------------------- joining */
 
+/*
+ * Decide @info's mode now if nothing needs asking: zero-copy without a
+ * mode program, and by the rule a mode program set for this notification.
+ */
+static __always_inline void io_zc_enter_mode(struct io_zc_notif *zn,
+					     struct io_zc_send_info *info,
+					     u32 progs)
+{
+	u32 below;
+
+	if (!(progs & BIT(ZC_SEND_DECIDE_MODE))) {
+		info->decided = 1;
+		return;
+	}
+	below = READ_ONCE(zn->copy_below);
+	if (!below)
+		return;
+	info->decided = 1;
+	info->copy = info->len && info->len < below;
+	if (info->copy)
+		atomic_inc(&zn->nr_copied);
+}
+
 /* The slot of @node in @zn's table, a new one if there is room, or -1. */
 static int io_zc_node_slot(struct io_zc_notif *zn, struct io_rsrc_node *node)
 {
@@ -323,7 +350,7 @@ static int io_zc_node_slot(struct io_zc_notif *zn, struct io_rsrc_node *node)
  */
 static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
 					struct io_kiocb *req,
-					struct io_zc_send_info *info)
+					struct io_zc_send_info *info, u32 progs)
 {
 	struct io_notif_data *nd = io_notif_to_data(zn->notif);
 	struct io_ring_ctx *ctx = req->ctx;
@@ -386,8 +413,7 @@ static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
 	info->seq = (u16)zn->zr->next_seq++;
 	info->member = 1;
-	/* Without a mode program now, the send goes zero-copy unasked. */
-	info->decided = !io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE);
+	io_zc_enter_mode(zn, info, progs);
 	return true;
 }
 
@@ -398,6 +424,10 @@ static void io_zc_reset(struct io_zc_notif *zn)
 	zn->nr_sends = 0;
 	zn->opened_ns = 0;
 	zn->held = false;
+	zn->single = false;
+	zn->cause = ZC_SEND_CLOSE_FLUSH;
+	zn->copy_below = 0;
+	zn->closed_ns = 0;
 	atomic64_set(&zn->bytes, 0);
 	atomic_set(&zn->nr_copied, 0);
 	zn->submit_ns_sum = 0;
@@ -418,7 +448,7 @@ static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 }
 
 /* A new open notification for @req, which will be its first member. */
-static struct io_zc_notif *io_zc_open(struct io_kiocb *req)
+static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs)
 {
 	struct io_ring_ctx *ctx = req->ctx;
 	struct io_zc_ring *zr = ctx->zc_send;
@@ -460,14 +490,15 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req)
 	zn->first_seq = zr->next_seq;
 	zn->max_sends = zr->max_sends;
 	zn->timed = false;
-	zn->owner_pid = 0;
-	zn->owner_cgroup = 0;
-	/* For closed(), which may run in softirq: in submission, current
-	 * is the owner.
+	/* For closed(), which runs where completions are flushed: in
+	 * submission, current is the owner.
 	 */
-	if (io_zc_wants(zr, ZC_SEND_EVENT_CLOSED)) {
+	if (progs & BIT(ZC_SEND_EVENT_CLOSED)) {
 		zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE);
-		io_zc_owner(&zn->owner_pid, &zn->owner_cgroup);
+		if (zr->owner_stale) {
+			io_zc_owner(&zr->owner_pid, &zr->owner_cgroup);
+			zr->owner_stale = false;
+		}
 	}
 	zn->last_fd = -1;
 
@@ -498,6 +529,41 @@ static bool io_zc_full(struct io_zc_notif *zn)
 	       atomic64_read(&zn->bytes) >= zr->max_bytes;
 }
 
+/*
+ * @zn, just opened, takes only the send that opened it: the policy has
+ * no flush program to keep it open, and did not ask it to hold more.  It
+ * is born closed, so that the send's own reference is its only one, and
+ * the send needs no close, no timer and no further look at the policy:
+ * stock behaviour at nearly stock cost.  Nothing can see it yet.
+ */
+static void io_zc_single(struct io_zc_notif *zn)
+{
+	struct io_notif_data *nd = io_notif_to_data(zn->notif);
+
+	zn->single = true;
+	__set_bit(IO_ZC_CLOSED, &zn->state);
+	refcount_set(&nd->uarg.refcnt, 1);
+	zn->zr->open = NULL;
+}
+
+/*
+ * The join program's verdict on @info's send, with @zn the open
+ * notification it may join, or NULL.  Out of line, as is every program's
+ * context: a send that asks nothing does not pay for building one.
+ */
+static noinline int io_zc_ask_join(struct io_zc_ring *zr,
+				   struct io_zc_notif *zn,
+				   const struct io_zc_send_info *info)
+{
+	struct zc_send_ctx c;
+
+	io_zc_ctx_init(&c, zr, ZC_SEND_DECIDE_JOIN);
+	io_zc_ctx_send(&c, info);
+	if (zn)
+		io_zc_ctx_notif(&c, zn, info);
+	return io_zc_decide(zr, &c);
+}
+
 /**
  * io_zc_join() - put a send into a notification, at submission
  * @req: the SEND_ZC or SENDMSG_ZC request, fully prepared
@@ -520,8 +586,8 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	struct io_zc_ring *zr = ctx->zc_send;
 	struct io_zc_notif *zn = zr->open, *oldest;
 	int v = ZC_SEND_NEW;
-	struct zc_send_ctx c;
 	bool open;
+	u32 progs;
 
 	lockdep_assert_held(&ctx->uring_lock);
 
@@ -530,28 +596,29 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
 		return -EBUSY;
 
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+
 	open = zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info);
 	if (open && zn->held) {
-		if (io_zc_enter(zn, req, info))
+		if (io_zc_enter(zn, req, info, progs))
 			goto joined;
 		open = false;
 	}
 
 	/* Without a join program the stock answer is a new notification. */
-	if (io_zc_wants(zr, ZC_SEND_DECIDE_JOIN)) {
-		io_zc_ctx_init(&c, zr, ZC_SEND_DECIDE_JOIN);
-		io_zc_ctx_send(&c, info);
-		if (open)
-			io_zc_ctx_notif(&c, zn, info);
-		v = io_zc_decide(zr, &c);
-		if (v == ZC_SEND_JOIN && open && io_zc_enter(zn, req, info))
+	if (progs & BIT(ZC_SEND_DECIDE_JOIN)) {
+		v = io_zc_ask_join(zr, open ? zn : NULL, info);
+		if (v == ZC_SEND_JOIN && open &&
+		    io_zc_enter(zn, req, info, progs))
 			goto joined;
 	}
 
 	if (zn)
 		io_zc_close(zn, ZC_SEND_CLOSE_NEW, false);
 	zr->open = NULL;
-	zn = io_zc_open(req);
+	zn = io_zc_open(req, progs);
 	if (!zn)
 		return -ENOMEM;
 	if (v >= ZC_SEND_HOLD_MIN) {
@@ -561,9 +628,14 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	/* A fresh notification takes its first send, whatever its size:
 	 * nothing can have closed it yet, its timer is not even armed.
 	 */
-	if (WARN_ON_ONCE(!io_zc_enter(zn, req, info))) {
+	if (WARN_ON_ONCE(!io_zc_enter(zn, req, info, progs))) {
 		io_zc_close(zn, ZC_SEND_CLOSE_EXIT, false);
 		return -ENOMEM;
+	}
+	if (!zn->held && !(progs & BIT(ZC_SEND_DECIDE_FLUSH))) {
+		io_zc_single(zn);
+		*notifp = zn->notif;
+		return 0;
 	}
 joined:
 	*notifp = zn->notif;
@@ -590,6 +662,7 @@ bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 {
 	struct io_zc_notif *zn = io_zc_of(notif);
 	struct zc_send_ctx c;
+	int v;
 
 	info->decided = 1;
 	if (!io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE))
@@ -598,10 +671,33 @@ bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	io_zc_ctx_send(&c, info);
 	io_zc_ctx_notif(&c, zn, info);
 	zc_send_ctx_fill_sock(&c, sock->sk);
-	info->copy = io_zc_decide(zn->zr, &c) == ZC_SEND_COPY;
+	v = io_zc_decide(zn->zr, &c);
+	if (v >= ZC_SEND_COPY_BELOW_MIN) {
+		/* A rule for the members that join from now on. */
+		WRITE_ONCE(zn->copy_below, v);
+		info->copy = info->len && info->len < v;
+	} else {
+		info->copy = v == ZC_SEND_COPY;
+	}
 	if (info->copy)
 		atomic_inc(&zn->nr_copied);
 	return info->copy;
+}
+
+/* The flush program's verdict after @info's send returned @ret. */
+static noinline int io_zc_ask_flush(struct io_zc_notif *zn,
+				    const struct io_zc_send_info *info,
+				    struct socket *sock, int ret)
+{
+	struct zc_send_ctx c;
+
+	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
+	io_zc_ctx_send(&c, info);
+	io_zc_ctx_notif(&c, zn, info);
+	zc_send_ctx_fill_sock(&c, sock->sk);
+	c.result = ret;
+	c.zerocopy = !info->copy;
+	return io_zc_decide(zn->zr, &c);
 }
 
 /* The timer, and the reference of a member whose send is over. */
@@ -628,20 +724,21 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 	struct io_zc_notif *zn = io_zc_of(notif);
 	/* One held for n sends closes as the n-th joins, or on a bound. */
 	int v = zn->held ? ZC_SEND_KEEP : ZC_SEND_FLUSH;
-	struct zc_send_ctx c;
 
 	if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
 		atomic64_add(ret, &zn->bytes);
 
-	if (!zn->held && io_zc_wants(zn->zr, ZC_SEND_DECIDE_FLUSH)) {
-		io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_FLUSH);
-		io_zc_ctx_send(&c, info);
-		io_zc_ctx_notif(&c, zn, info);
-		zc_send_ctx_fill_sock(&c, sock->sk);
-		c.result = ret;
-		c.zerocopy = !info->copy;
-		v = io_zc_decide(zn->zr, &c);
+	if (zn->single) {
+		/* Closed since it opened; its send is what it waited for. */
+		if (zn->timed)
+			zn->closed_ns = ktime_get_ns();
+		if (done)
+			io_notif_flush(notif);
+		return;
 	}
+
+	if (!zn->held && io_zc_wants(zn->zr, ZC_SEND_DECIDE_FLUSH))
+		v = io_zc_ask_flush(zn, info, sock, ret);
 
 	/* This send's member reference is held until below. */
 	if (io_zc_full(zn))
@@ -664,6 +761,71 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 void io_zc_member_done(struct io_kiocb *notif)
 {
 	__io_zc_member_done(notif);
+}
+
+/* ----------------------------------------------------------- reporting */
+
+/* Tell the policy about the notifications in the report, and empty it. */
+static void io_zc_report_flush(struct io_zc_ring *zr)
+{
+	struct io_zc_report *r = &zr->report;
+	struct zc_send_ctx c;
+
+	lockdep_assert_held(&zr->ctx->uring_lock);
+
+	if (io_zc_wants(zr, ZC_SEND_EVENT_CLOSED)) {
+		io_zc_ctx_init(&c, zr, ZC_SEND_EVENT_CLOSED);
+		c.owner_pid = zr->owner_pid;
+		c.owner_cgroup = zr->owner_cgroup;
+		c.cause = r->cause;
+		c.notifs = r->notifs;
+		c.open_sends = r->sends;
+		c.open_bytes = r->bytes;
+		c.copy_sends = r->copied;
+		c.aged_sends = r->aged;
+		if (r->aged)
+			c.mean_age_ns = div_u64(r->age_sum_ns, r->aged);
+		rcu_read_lock();
+		zc_send_closed(rcu_dereference(zr->policy), &c);
+		rcu_read_unlock();
+	}
+	memset(r, 0, sizeof(*r));
+	zr->owner_stale = true;
+}
+
+/*
+ * Add a completed notification to the report, which goes out when the
+ * completions are flushed, before its NOTIF is posted: an application
+ * that has seen the NOTIF finds it in the policy's statistics.
+ */
+static void io_zc_report_add(struct io_zc_ring *zr, struct io_zc_notif *zn)
+{
+	struct io_zc_report *r = &zr->report;
+	u32 n = zn->nr_sends;
+
+	if (r->notifs && r->cause != zn->cause)
+		io_zc_report_flush(zr);
+	r->cause = zn->cause;
+	r->notifs++;
+	r->sends += n;
+	r->bytes += atomic64_read(&zn->bytes);
+	r->copied += atomic_read(&zn->nr_copied);
+	if (zn->timed && zn->closed_ns) {
+		r->aged += n;
+		r->age_sum_ns += n * zn->closed_ns - zn->submit_ns_sum;
+	}
+}
+
+/**
+ * __io_zc_report() - report the notifications completed since the last time
+ * @ctx: the ring, under uring_lock, flushing its completions
+ */
+void __io_zc_report(struct io_ring_ctx *ctx)
+{
+	struct io_zc_ring *zr = ctx->zc_send;
+
+	if (zr->report.notifs)
+		io_zc_report_flush(zr);
 }
 
 /* ---------------------------------------------------------- completing */
@@ -692,7 +854,11 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	if (test_bit(IO_ZC_ARMED, &zn->state))
 		hrtimer_cancel(&zn->timer);
 
-	if (nd->zc_report && (nd->zc_copied || !nd->zc_used))
+	/* The stack's verdict on its skbs, and the policy's copied sends,
+	 * which never reached the stack as zero-copy.
+	 */
+	if (nd->zc_report && (nd->zc_copied || !nd->zc_used ||
+			      atomic_read(&zn->nr_copied)))
 		res |= IORING_NOTIF_USAGE_ZC_COPIED;
 	if (nd->account_pages && ctx->user) {
 		__io_unaccount_mem(ctx->user, nd->account_pages);
@@ -706,6 +872,7 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	zr->nr_notifs--;
 	zr->nr_done++;
 	zr->nr_done_sends += zn->nr_sends;
+	io_zc_report_add(zr, zn);
 	if (zr->open == zn)
 		zr->open = NULL;
 
@@ -743,6 +910,7 @@ void io_zc_ring_free(struct io_ring_ctx *ctx)
 	if (!zr)
 		return;
 	WARN_ON_ONCE(zr->nr_notifs);
+	__io_zc_report(ctx);
 	while (!list_empty(&zr->cache)) {
 		struct io_zc_notif *zn = list_first_entry(&zr->cache,
 							  struct io_zc_notif,
@@ -817,6 +985,7 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 			return -ENOMEM;
 		}
 		fresh->ctx = ctx;
+		fresh->owner_stale = true;
 		INIT_LIST_HEAD(&fresh->notifs);
 		INIT_LIST_HEAD(&fresh->cache);
 		zr = fresh;

@@ -32,6 +32,7 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret, bool done);
 void io_zc_member_done(struct io_kiocb *notif);
 void io_zc_notif_complete(struct io_kiocb *notif);
+void __io_zc_report(struct io_ring_ctx *ctx);
 void io_zc_ring_exit(struct io_ring_ctx *ctx);
 void io_zc_ring_free(struct io_ring_ctx *ctx);
 void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m);
@@ -71,6 +72,10 @@ static inline void io_zc_notif_complete(struct io_kiocb *notif)
 {
 }
 
+static inline void __io_zc_report(struct io_ring_ctx *ctx)
+{
+}
+
 static inline void io_zc_ring_exit(struct io_ring_ctx *ctx)
 {
 }
@@ -96,6 +101,16 @@ static inline bool io_zc_send_copy(struct io_kiocb *notif,
 	if (info->decided)
 		return info->copy;
 	return __io_zc_send_copy(notif, info, sock);
+}
+
+/*
+ * Before a ring's completions are posted: tell its send policy about the
+ * notifications among them, in one program run.
+ */
+static inline void io_zc_report(struct io_ring_ctx *ctx)
+{
+	if (unlikely(ctx->zc_send))
+		__io_zc_report(ctx);
 }
 
 /* The first CQE's flags of a coalesced send: F_MORE iff a NOTIF follows. */

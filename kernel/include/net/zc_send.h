@@ -56,12 +56,18 @@ struct zc_send_ctx {
 	u32 zerocopy;		/* 1 if it went zero-copy */
 	s64 result;		/* bytes sent, or -errno */
 
-	/* The notification that closed (closed). */
+	/*
+	 * The notifications that completed since the last report (closed):
+	 * open_sends and open_bytes are their totals, and they all closed
+	 * for the same cause.
+	 */
 	u32 cause;		/* ZC_SEND_CLOSE_* */
-	u32 copy_sends;		/* of its open_sends, those copied */
-	u64 mean_age_ns;	/* its sends' mean time from submission to
-				 * now; 0 if not measured: one notification
-				 * in 8 is
+	u32 copy_sends;		/* of their open_sends, those copied */
+	u32 notifs;		/* how many notifications */
+	u32 aged_sends;		/* of their open_sends, those measured */
+	u64 mean_age_ns;	/* the measured sends' mean time from
+				 * submission to their notification's
+				 * close; 0 if none was measured
 				 */
 };
 
@@ -94,6 +100,23 @@ static inline void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
 	return NULL;
 }
 
+/*
+ * The programs of the policy held by @slot, a mask of BIT(ZC_SEND_*) by
+ * decision: one look at the policy for all of a send's decisions.  Under
+ * rcu_read_lock(); the answer can be stale by the time it is used.
+ */
+static inline u32 zc_send_progs(struct zc_policy_slot *slot)
+{
+	const struct zc_send_ops *ops = zc_policy_ops(slot);
+
+	if (!ops)
+		return 0;
+	return (ops->join ? BIT(ZC_SEND_DECIDE_JOIN) : 0) |
+	       (ops->mode ? BIT(ZC_SEND_DECIDE_MODE) : 0) |
+	       (ops->flush ? BIT(ZC_SEND_DECIDE_FLUSH) : 0) |
+	       (ops->closed ? BIT(ZC_SEND_EVENT_CLOSED) : 0);
+}
+
 /**
  * zc_send_wants() - does the policy held by @slot decide @decision?
  * @slot: the policy, or NULL
@@ -114,6 +137,8 @@ static inline bool zc_send_verdict_ok(u32 decision, int v)
 		return true;
 	if (decision == ZC_SEND_DECIDE_JOIN)
 		return v >= ZC_SEND_HOLD_MIN && v <= ZC_SEND_HOLD_MAX;
+	if (decision == ZC_SEND_DECIDE_MODE)
+		return v >= ZC_SEND_COPY_BELOW_MIN;
 	return decision == ZC_SEND_DECIDE_FLUSH && v >= ZC_SEND_KEEP_NS_MIN;
 }
 
@@ -155,9 +180,9 @@ static inline int zc_send_decide(struct zc_policy_slot *slot,
 }
 
 /**
- * zc_send_closed() - tell the policy held by @slot that a notification closed
+ * zc_send_closed() - report completed notifications to the policy at @slot
  * @slot: the policy, or NULL
- * @ctx: the context, with the open_* fields, cause and mean_age_ns set
+ * @ctx: the context, with the open_* fields, cause, notifs and ages set
  */
 static inline void zc_send_closed(struct zc_policy_slot *slot,
 				  struct zc_send_ctx *ctx)

@@ -15,15 +15,19 @@
  *          the n-th joins.  Asked even when nothing is open (open_sends
  *          is then 0, and ZC_SEND_JOIN means ZC_SEND_NEW).
  *   mode   before the data is handed to the socket: zero-copy
- *          (ZC_SEND_ZEROCOPY) or copied (ZC_SEND_COPY)?
+ *          (ZC_SEND_ZEROCOPY) or copied (ZC_SEND_COPY)?  Or a rule for
+ *          the rest of the notification: a size threshold from
+ *          ZC_SEND_COPY_BELOW_MIN up copies the sends shorter than it, and
+ *          mode is not asked again until a new notification opens.
  *   flush  after the send: close the open notification now
  *          (ZC_SEND_FLUSH), keep it open within the kernel's bounds
  *          (ZC_SEND_KEEP), or keep it open at most that many nanoseconds
  *          (a value from ZC_SEND_KEEP_NS_MIN up, clamped to the bounds).
  *
- * and it is told when a notification closes (closed), with why
- * (ZC_SEND_CLOSE_*), how many sends it holds and how long they waited, so
- * that it can keep statistics.
+ * and it is told which notifications completed (closed), in reports of
+ * one or more that closed for the same reason (ZC_SEND_CLOSE_*), with
+ * their sends and how long the sends waited, so that it can keep
+ * statistics.
  *
  * Stock behaviour is 0 for every decision: a notification per send,
  * zero-copy, flushed at once.  The kernel bounds every notification (at
@@ -41,6 +45,11 @@
 /* mode */
 #define ZC_SEND_ZEROCOPY	0
 #define ZC_SEND_COPY		1
+/* A threshold v from here up: copy the sends shorter than v bytes (of
+ * known length), zero-copy the rest, for every send of this notification
+ * without asking again.
+ */
+#define ZC_SEND_COPY_BELOW_MIN	2
 /* flush */
 #define ZC_SEND_FLUSH		0
 #define ZC_SEND_KEEP		1
