@@ -108,13 +108,12 @@ static inline void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
 static inline u32 zc_send_progs(struct zc_policy_slot *slot)
 {
 	const struct zc_send_ops *ops = zc_policy_ops(slot);
+	u32 d, progs = 0;
 
-	if (!ops)
-		return 0;
-	return (ops->join ? BIT(ZC_SEND_DECIDE_JOIN) : 0) |
-	       (ops->mode ? BIT(ZC_SEND_DECIDE_MODE) : 0) |
-	       (ops->flush ? BIT(ZC_SEND_DECIDE_FLUSH) : 0) |
-	       (ops->closed ? BIT(ZC_SEND_EVENT_CLOSED) : 0);
+	for (d = ZC_SEND_DECIDE_JOIN; d <= ZC_SEND_EVENT_CLOSED; d++)
+		if (zc_send_op(ops, d))
+			progs |= BIT(d);
+	return progs;
 }
 
 /**
