@@ -50,6 +50,17 @@ int BPF_PROG(adaptive_flush, const struct zc_send_ctx *zc)
 	return keep;
 }
 
+/*
+ * MSG_ZEROCOPY: while TCP still has data unsent or unacknowledged, more
+ * ranges complete soon, so wake the socket once for several of them; the
+ * kernel wakes it within timeout_ns anyway.
+ */
+SEC("struct_ops/adaptive_report")
+int BPF_PROG(adaptive_report, const struct zc_send_ctx *zc)
+{
+	return zc->unsent || zc->unacked ? ZC_SEND_REPORT_QUIET : 0;
+}
+
 SEC("struct_ops/adaptive_closed")
 void BPF_PROG(adaptive_closed, const struct zc_send_ctx *zc)
 {
@@ -61,5 +72,6 @@ struct zc_send_ops adaptive = {
 	.join	= (void *)adaptive_join,
 	.flush	= (void *)adaptive_flush,
 	.closed	= (void *)adaptive_closed,
+	.report	= (void *)adaptive_report,
 	.name	= "adaptive",
 };

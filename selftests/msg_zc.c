@@ -3,6 +3,8 @@
  * MSG_ZEROCOPY completion reports: every send's range is reported once,
  * and a send that was copied is reported with SO_EE_CODE_ZEROCOPY_COPIED,
  * through the kernel's merging of adjacent ranges on the error queue.
+ * Under every send policy of bpf-progs/ (SO_ZC_POLICY), too: ranges
+ * stay exact, and a send the policy copied is reported copied.
  *
  * An unconnected UDP socket in a netns of its own sends each datagram
  * either through a dummy device (scatter-gather and checksum offload: the
@@ -27,10 +29,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/errqueue.h>
+#include <linux/zc_policy.h>
 
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
 #include "lib/zc_net.h"
+#include "lib/zc_bpf.h"
+#include "msg_zc_test.skel.h"
 
 #ifndef SO_EE_ORIGIN_ZEROCOPY
 #define SO_EE_ORIGIN_ZEROCOPY		5
@@ -47,6 +52,7 @@
 /* What one send's report must say, and what the error queue said. */
 struct sends {
 	int n;
+	size_t copy_below;	/* the policy copies sends shorter */
 	bool copied[MAXSENDS];	/* sent to loopback */
 	int seen[MAXSENDS];	/* times a report covered the id */
 	bool seen_copied[MAXSENDS];
@@ -228,6 +234,7 @@ FIXTURE(ranges) {
 	int old_ns;
 	int fd;
 	pid_t sink;
+	struct zc_test_policy pol;
 	unsigned char buf[UNPRIV_LIMIT];
 };
 
@@ -235,27 +242,64 @@ FIXTURE_VARIANT(ranges) {
 	int family, type;
 	const char *peer;
 	int max;	/* largest send: UDP stays under the MTU */
+	const char *policy;	/* NULL: stock MSG_ZEROCOPY */
+	int copy_below;		/* sends the policy copies */
+	int per_range;		/* sends per range it asks for */
 };
 
-FIXTURE_VARIANT_ADD(ranges, tcp4) {
-	.family = AF_INET, .type = SOCK_STREAM, .peer = "10.9.0.2",
-	.max = 64 << 10,
-};
+#define TCP4	.family = AF_INET, .type = SOCK_STREAM, .peer = "10.9.0.2", \
+		.max = 64 << 10
+#define TCP6	.family = AF_INET6, .type = SOCK_STREAM, .peer = "fd00::2", \
+		.max = 64 << 10
+#define UDP4	.family = AF_INET, .type = SOCK_DGRAM, .peer = "10.9.0.2", \
+		.max = 1400
+#define UDP6	.family = AF_INET6, .type = SOCK_DGRAM, .peer = "fd00::2", \
+		.max = 1400
+#define PER_SEND	.policy = "per_send", .per_range = 1
+#define BATCH		.policy = "batch", .per_range = 32
+#define ADAPTIVE	.policy = "adaptive"
+#define COPY_SMALL	.policy = "copy_small", .copy_below = 2048, \
+			.per_range = 32
 
-FIXTURE_VARIANT_ADD(ranges, tcp6) {
-	.family = AF_INET6, .type = SOCK_STREAM, .peer = "fd00::2",
-	.max = 64 << 10,
-};
+FIXTURE_VARIANT_ADD(ranges, tcp4) { TCP4 };
+FIXTURE_VARIANT_ADD(ranges, tcp6) { TCP6 };
+FIXTURE_VARIANT_ADD(ranges, udp4) { UDP4 };
+FIXTURE_VARIANT_ADD(ranges, udp6) { UDP6 };
+FIXTURE_VARIANT_ADD(ranges, tcp4_per_send) { TCP4, PER_SEND };
+FIXTURE_VARIANT_ADD(ranges, tcp6_per_send) { TCP6, PER_SEND };
+FIXTURE_VARIANT_ADD(ranges, udp4_per_send) { UDP4, PER_SEND };
+FIXTURE_VARIANT_ADD(ranges, udp6_per_send) { UDP6, PER_SEND };
+FIXTURE_VARIANT_ADD(ranges, tcp4_batch) { TCP4, BATCH };
+FIXTURE_VARIANT_ADD(ranges, tcp6_batch) { TCP6, BATCH };
+FIXTURE_VARIANT_ADD(ranges, udp4_batch) { UDP4, BATCH };
+FIXTURE_VARIANT_ADD(ranges, udp6_batch) { UDP6, BATCH };
+FIXTURE_VARIANT_ADD(ranges, tcp4_adaptive) { TCP4, ADAPTIVE };
+FIXTURE_VARIANT_ADD(ranges, tcp6_adaptive) { TCP6, ADAPTIVE };
+FIXTURE_VARIANT_ADD(ranges, udp4_adaptive) { UDP4, ADAPTIVE };
+FIXTURE_VARIANT_ADD(ranges, udp6_adaptive) { UDP6, ADAPTIVE };
+FIXTURE_VARIANT_ADD(ranges, tcp4_copy_small) { TCP4, COPY_SMALL };
+FIXTURE_VARIANT_ADD(ranges, tcp6_copy_small) { TCP6, COPY_SMALL };
+FIXTURE_VARIANT_ADD(ranges, udp4_copy_small) { UDP4, COPY_SMALL };
+FIXTURE_VARIANT_ADD(ranges, udp6_copy_small) { UDP6, COPY_SMALL };
 
-FIXTURE_VARIANT_ADD(ranges, udp4) {
-	.family = AF_INET, .type = SOCK_DGRAM, .peer = "10.9.0.2",
-	.max = 1400,
-};
+/* Ranges stay open long enough to fill, even on a slow guest. */
+static struct zc_send_bounds policy_bounds = { .timeout_ns = 1000000000 };
 
-FIXTURE_VARIANT_ADD(ranges, udp6) {
-	.family = AF_INET6, .type = SOCK_DGRAM, .peer = "fd00::2",
-	.max = 1400,
-};
+/* Choose the variant's policy on @fd, loading it first. */
+static int opt_in(const FIXTURE_VARIANT(ranges) *variant,
+		  struct zc_test_policy *pol, int fd)
+{
+	char obj[64];
+	int err;
+
+	if (!variant->policy)
+		return 0;
+	snprintf(obj, sizeof(obj), "bpf/%s.bpf.o", variant->policy);
+	err = zc_test_policy_load(pol, obj, variant->policy);
+	if (err)
+		return err;
+	return zc_sock_set_send_policy(fd, variant->policy, &policy_bounds);
+}
 
 /* A child in @ns that takes whatever arrives on RPORT and drops it. */
 static pid_t start_sink(const char *ns, int family, int type)
@@ -309,6 +353,8 @@ FIXTURE_SETUP(ranges)
 	sl = zc_sockaddr_of(variant->peer, RPORT, &ss);
 	ASSERT_EQ(0, connect(self->fd, (void *)&ss, sl));
 	memset(self->buf, 0x5a, sizeof(self->buf));
+	memset(&self->pol, 0, sizeof(self->pol));
+	ASSERT_EQ(0, opt_in(variant, &self->pol, self->fd));
 }
 
 FIXTURE_TEARDOWN(ranges)
@@ -323,6 +369,8 @@ FIXTURE_TEARDOWN(ranges)
 		zc_ns_leave(self->old_ns);
 	zc_pair_unplug(&self->p);
 	zc_pair_netns_del(&self->p);
+	if (self->pol.obj)
+		zc_test_policy_unload(&self->pol);
 }
 
 /* Send @len with MSG_ZEROCOPY, reading reports while optmem runs out. */
@@ -336,7 +384,7 @@ static int send_zc(int fd, const void *buf, size_t len, struct sends *s)
 		int err;
 
 		if (n == (ssize_t)len) {
-			s->copied[s->n++] = false;
+			s->copied[s->n++] = len < s->copy_below;
 			return 0;
 		}
 		if (n >= 0 || errno != ENOBUFS)
@@ -375,10 +423,13 @@ static size_t size_of(int i, int max)
 	return 1 + (size_t)i * 7919 % max;
 }
 
-TEST_F(ranges, each_send_reported_once)
+TEST_F_TIMEOUT(ranges, each_send_reported_once, 120)
 {
-	struct sends s = {};
-	int i, copied = 0;
+	struct sends s = { .copy_below = variant->copy_below };
+	struct zc_sock_policy_stats st;
+	struct zc_send_stats ps;
+	struct bpf_map *ps_map;
+	int i, copied = 0, policy_copied = 0;
 
 	for (i = 0; i < NSENDS; i++) {
 		ASSERT_EQ(0, send_zc(self->fd, self->buf,
@@ -390,13 +441,189 @@ TEST_F(ranges, each_send_reported_once)
 	for (i = 0; i < s.n; i++) {
 		EXPECT_EQ(1, s.seen[i]) TH_LOG("send %d reported %d times",
 						 i, s.seen[i]);
+		/* No lost copied flag: a copied send is reported copied. */
+		if (s.copied[i]) {
+			EXPECT_TRUE(s.seen_copied[i])
+				TH_LOG("send %d was copied, reported zerocopy",
+				       i);
+		}
 		copied += s.seen_copied[i];
+		policy_copied += s.copied[i];
 	}
 	/* A datagram under the MTU through an SG, checksumming NIC. */
-	if (variant->type == SOCK_DGRAM)
+	if (variant->type == SOCK_DGRAM && !variant->copy_below)
 		EXPECT_EQ(0, copied);
 	TH_LOG("%d sends: %d reports, %d reported copied", s.n, s.reports,
 	       copied);
+	if (!variant->policy) {
+		EXPECT_EQ(-ENOENT, zc_sock_get_send_policy(self->fd, NULL, 0,
+							   NULL, &st));
+		return;
+	}
+	ASSERT_EQ(0, zc_sock_get_send_policy(self->fd, NULL, 0, NULL, &st));
+	TH_LOG("policy: %llu sends, %llu copied, %llu ranges, %llu queued, "
+	       "%llu wakeups", st.sends, st.copies, st.ranges, st.queued,
+	       st.wakeups);
+	ps_map = bpf_object__find_map_by_name(self->pol.obj, "stats");
+	ASSERT_NE(NULL, ps_map);
+	ASSERT_EQ(0, zc_policy_read_stats(bpf_map__fd(ps_map), &ps));
+	TH_LOG("closed: %llu ranges, %llu sends; by flush %llu, new %llu, "
+	       "limit %llu, timeout %llu", ps.notifs, ps.sends,
+	       ps.causes[ZC_SEND_CLOSE_FLUSH], ps.causes[ZC_SEND_CLOSE_NEW],
+	       ps.causes[ZC_SEND_CLOSE_LIMIT], ps.causes[ZC_SEND_CLOSE_TIMEOUT]);
+	/* The policy heard of every range and send. */
+	EXPECT_EQ(NSENDS, ps.sends);
+	EXPECT_EQ(st.ranges, ps.notifs);
+	EXPECT_EQ(policy_copied, ps.copy_sends);
+	EXPECT_EQ(NSENDS, st.sends);
+	EXPECT_EQ(policy_copied, st.copies);
+	EXPECT_EQ(0, st.faults);
+	EXPECT_LE(st.queued, st.ranges);
+	EXPECT_LE(st.wakeups, st.ranges);
+	EXPECT_EQ((unsigned long long)s.reports, st.queued);
+	/* A range per send, or per_range sends (TCP: fewer when big sends
+	 * reach the byte bounds first).
+	 */
+	if (variant->per_range == 1)
+		EXPECT_EQ(NSENDS, st.ranges);
+	if (variant->per_range > 1 && variant->type == SOCK_DGRAM)
+		EXPECT_GE(NSENDS / variant->per_range,
+			  st.ranges - ps.causes[ZC_SEND_CLOSE_TIMEOUT]);
+	if (variant->per_range > 1 && variant->type == SOCK_STREAM)
+		EXPECT_GE(NSENDS / 8,
+			  st.ranges - ps.causes[ZC_SEND_CLOSE_TIMEOUT]);
+}
+
+/*
+ * The report verdicts, with ranges of 4 sends: APART keeps every range an
+ * entry of its own; QUIET holds wakeups back, within the kernel's bounds.
+ */
+static void report_case(struct __test_metadata *_metadata,
+			FIXTURE_DATA(ranges) *self,
+			const FIXTURE_VARIANT(ranges) *variant, __u32 verdict)
+{
+	struct zc_send_bounds b = { .timeout_ns = 50000000 };
+	struct sends s = {};
+	struct zc_sock_policy_stats st;
+	struct msg_zc_test *skel;
+	struct bpf_link *link = NULL;
+	struct pollfd p = { self->fd, 0, 0 };
+	int i;
+
+	if (variant->policy || variant->family != AF_INET)
+		SKIP(return, "one stock variant per protocol");
+	skel = msg_zc_test__open_and_load();
+	ASSERT_NE(NULL, skel);
+	skel->bss->report_verdict = verdict;
+	ASSERT_EQ(0, zc_policy_attach(skel->maps.msg_report, NULL, &link));
+	ASSERT_EQ(0, zc_sock_set_send_policy(self->fd, "t_msg_report", &b));
+	/* 64 small sends, nothing read: 16 ranges complete. */
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, send_zc(self->fd, self->buf, 100 + i, &s));
+	/* The last wakeup comes within timeout_ns even when held back. */
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	ASSERT_EQ(0, drain_all(self->fd, &s));
+	ASSERT_EQ(0, zc_sock_get_send_policy(self->fd, NULL, 0, NULL, &st));
+	TH_LOG("verdict %u: %llu ranges, %d reports, %llu wakeups", verdict,
+	       st.ranges, s.reports, st.wakeups);
+	for (i = 0; i < s.n; i++)
+		EXPECT_EQ(1, s.seen[i]);
+	EXPECT_EQ(16, st.ranges);
+	EXPECT_EQ(16, skel->bss->reports);
+	EXPECT_EQ(64, skel->bss->reported_sends);
+	EXPECT_EQ((unsigned long long)s.reports, st.queued);
+	if (verdict & ZC_SEND_REPORT_APART)
+		EXPECT_EQ(16, s.reports);
+	if (verdict & ZC_SEND_REPORT_QUIET) {
+		EXPECT_GT(st.ranges / 2, st.wakeups);
+	} else {
+		EXPECT_EQ(st.ranges, st.wakeups);
+	}
+	zc_policy_detach(link);
+	msg_zc_test__destroy(skel);
+}
+
+TEST_F(ranges, report_stock)
+{
+	report_case(_metadata, self, variant, 0);
+}
+
+TEST_F(ranges, report_apart)
+{
+	report_case(_metadata, self, variant, ZC_SEND_REPORT_APART);
+}
+
+TEST_F(ranges, report_quiet)
+{
+	report_case(_metadata, self, variant, ZC_SEND_REPORT_QUIET);
+}
+
+/* Bad input to SO_ZC_POLICY gets a clear errno. */
+TEST_F(ranges, sockopt_bad_input)
+{
+	struct zc_msg_policy p = {};
+	socklen_t len = sizeof(p);
+	int raw;
+
+	if (variant->policy || variant->family != AF_INET)
+		SKIP(return, "one stock variant per protocol");
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	p.flags = 1;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.flags = 0;
+	p.__resv[1] = 1;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.__resv[1] = 0;
+	p.sends = 1;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.sends = 0;
+	p.max_sends = 65535;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.max_sends = 0;
+	p.timeout_ns = 999;
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	p.timeout_ns = 0;
+	strcpy(p.name, "no_such_policy");
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(ENOENT, errno);
+	strcpy(p.name, "bad name!");
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 sizeof(p)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				 &len));
+	EXPECT_EQ(ENOENT, errno);
+	/* Only TCP and UDP. */
+	raw = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (raw >= 0) {
+		memset(&p, 0, sizeof(p));
+		EXPECT_EQ(-1, setsockopt(raw, SOL_SOCKET, SO_ZC_POLICY, &p,
+					 sizeof(p)));
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		close(raw);
+	}
+	/* The default, with no default set: stock, with the defaults. */
+	memset(&p, 0, sizeof(p));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				sizeof(p)));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_ZC_POLICY, &p,
+				&len));
+	EXPECT_EQ(64, p.max_sends);
+	EXPECT_EQ(1 << 20, p.max_bytes);
+	EXPECT_EQ(1000000, p.timeout_ns);
 }
 
 /* Close with sends in flight and reports unread; kill an owner mid-send. */
@@ -442,7 +669,7 @@ TEST_F(ranges, teardown_with_ranges_open)
  * its range completes.  Hundreds of sends that share the limit, then one
  * that needs all of it: it goes through only if every page came back.
  */
-TEST_F(ranges, unprivileged_locked_pages_return)
+TEST_F_TIMEOUT(ranges, unprivileged_locked_pages_return, 120)
 {
 	pid_t pid;
 	int st;

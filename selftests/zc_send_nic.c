@@ -26,6 +26,7 @@
 #include "kselftest_harness.h"
 #include "lib/zc_test.h"
 #include "lib/zc_net.h"
+#include "lib/zc_bpf.h"
 
 #define PORT		5301
 #define NBUF		16
@@ -63,43 +64,9 @@ static pid_t checker(const char *ns, int port, size_t len)
 	_exit(n < 0 ? 3 : bad ? 4 : off != len ? 5 : 0);
 }
 
-/* A policy from a BPF object, registered by attaching its ops map. */
-struct policy {
-	struct bpf_object *obj;
-	struct bpf_link *link;
-};
-
-static int policy_load(struct policy *p, const char *obj, const char *map)
-{
-	char path[300];
-	struct bpf_map *m;
-
-	p->obj = bpf_object__open_file(zc_build_file(obj, path, sizeof(path)),
-				       NULL);
-	if (!p->obj)
-		return -errno;
-	bpf_object__for_each_map(m, p->obj)
-		if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
-			bpf_map__set_autocreate(m, !strcmp(bpf_map__name(m),
-							   map));
-	if (bpf_object__load(p->obj))
-		return -errno;
-	m = bpf_object__find_map_by_name(p->obj, map);
-	if (!m)
-		return -ENOENT;
-	return zc_policy_attach(m, NULL, &p->link);
-}
-
-static void policy_unload(struct policy *p)
-{
-	if (p->link)
-		zc_policy_detach(p->link);
-	bpf_object__close(p->obj);
-}
-
 FIXTURE(nic) {
 	struct zc_pair p;
-	struct policy pol;
+	struct zc_test_policy pol;
 };
 
 FIXTURE_VARIANT(nic) {
@@ -133,14 +100,14 @@ FIXTURE_SETUP(nic)
 	memset(&self->pol, 0, sizeof(self->pol));
 	ASSERT_EQ(0, zc_pair_create(&self->p, getpid(), 4));
 	if (variant->obj)
-		ASSERT_EQ(0, policy_load(&self->pol, variant->obj,
+		ASSERT_EQ(0, zc_test_policy_load(&self->pol, variant->obj,
 					 variant->map));
 }
 
 FIXTURE_TEARDOWN(nic)
 {
 	if (variant->obj)
-		policy_unload(&self->pol);
+		zc_test_policy_unload(&self->pol);
 	zc_pair_unplug(&self->p);
 	zc_pair_netns_del(&self->p);
 }

@@ -29,13 +29,13 @@
 
 static int try_register(struct zcrx *z, unsigned int ring_flags);
 
-TEST_F(zcrx, stream_ipv4_zero_copy)
+TEST_F_TIMEOUT(zcrx, stream_ipv4_zero_copy, 300)
 {
 	stream(_metadata, self, AF_INET, "10.9.0.2", self->p.nsa, 32 << 20,
 	       true);
 }
 
-TEST_F(zcrx, stream_ipv6_zero_copy)
+TEST_F_TIMEOUT(zcrx, stream_ipv6_zero_copy, 300)
 {
 	stream(_metadata, self, AF_INET6, "fd00::2", self->p.nsa, 16 << 20,
 	       true);
@@ -45,7 +45,7 @@ TEST_F(zcrx, stream_ipv6_zero_copy)
  * Bulk integrity: 64 MiB under the debug kernel's KASAN, 1 GiB under
  * make check-full (ZC_TEST_FULL=1, on the stock kernel).
  */
-TEST_F(zcrx, stream_bulk_integrity)
+TEST_F_TIMEOUT(zcrx, stream_bulk_integrity, 300)
 {
 	const char *full = getenv("ZC_TEST_FULL");
 	size_t len = full && *full == '1' ? 1UL << 30 : 64UL << 20;
@@ -58,7 +58,7 @@ TEST_F(zcrx, stream_bulk_integrity)
  * off first, RSS and a rule for a new port), zc_rx_new() binds a small
  * area with a kernel refill ring, zc_rx_recv_loop() receives.
  */
-TEST_F(zcrx, libzc_steer_and_recv_loop)
+TEST_F_TIMEOUT(zcrx, libzc_steer_and_recv_loop, 300)
 {
 	struct zc_rx_params p = {
 		.ifindex = self->ifb, .rxq = ZQ, .area_size = 256 << 10,
@@ -94,7 +94,7 @@ TEST_F(zcrx, libzc_steer_and_recv_loop)
 }
 
 /* Loopback in B's netns: the same ifq, every byte copied. */
-TEST_F(zcrx, stream_loopback_copy_fallback)
+TEST_F_TIMEOUT(zcrx, stream_loopback_copy_fallback, 300)
 {
 	ASSERT_EQ(0, zc_sh("ip link set lo up"));
 	stream(_metadata, self, AF_INET, "127.0.0.1", NULL, 8 << 20, false);
@@ -108,7 +108,7 @@ static int steer_port(FIXTURE_DATA(zcrx) *self, int port)
 }
 
 /* Three streams at once on one ifq, each checked against its own bytes. */
-TEST_F(zcrx, several_connections)
+TEST_F_TIMEOUT(zcrx, several_connections, 300)
 {
 	int lfd[3], cfd[3], i;
 	struct rx_result r[3];
@@ -140,7 +140,7 @@ TEST_F(zcrx, several_connections)
 }
 
 /* An area of 2 MiB huge pages. */
-TEST_F(zcrx, hugepage_area)
+TEST_F_TIMEOUT(zcrx, hugepage_area, 300)
 {
 	struct rx_result r;
 	struct zcrx z;
@@ -168,7 +168,7 @@ TEST_F(zcrx, hugepage_area)
  * the kernel skips what is not a buffer the application holds, and the
  * stream is intact.
  */
-TEST_F(zcrx, refill_garbage_and_double_return)
+TEST_F_TIMEOUT(zcrx, refill_garbage_and_double_return, 300)
 {
 	struct rx_result r;
 	struct zcrx z;
@@ -211,7 +211,7 @@ TEST_F(zcrx, refill_garbage_and_double_return)
  * Buffers the application holds are counted, and are what it has not
  * returned: the user references are exact.
  */
-TEST_F(zcrx, user_refs_exact)
+TEST_F_TIMEOUT(zcrx, user_refs_exact, 300)
 {
 	struct rx_result r;
 	struct zcrx z;
@@ -237,7 +237,7 @@ TEST_F(zcrx, user_refs_exact)
  * RECV_ZC's data CQEs answer no SQE of their own: a drained request
  * submitted after the receive ended must still run, and at once.
  */
-TEST_F(zcrx, io_drain_after_recv)
+TEST_F_TIMEOUT(zcrx, io_drain_after_recv, 300)
 {
 	struct __kernel_timespec ts = { .tv_sec = 10 };
 	struct io_uring_cqe *cqe;
@@ -264,7 +264,7 @@ TEST_F(zcrx, io_drain_after_recv)
  * A CQ far smaller than what one issue posts: the request ends with
  * -ENOSPC, is re-armed, and the stream is intact.
  */
-TEST_F(zcrx, cq_overflow_rearm)
+TEST_F_TIMEOUT(zcrx, cq_overflow_rearm, 300)
 {
 	struct io_uring_params p = { .flags = ZCRX_RING_FLAGS };
 	struct rx_result r;
@@ -279,7 +279,7 @@ TEST_F(zcrx, cq_overflow_rearm)
 }
 
 /* A veth pair next to the zcnic pair: every byte takes the copy path. */
-TEST_F(zcrx, stream_veth_copy_fallback)
+TEST_F_TIMEOUT(zcrx, stream_veth_copy_fallback, 300)
 {
 	ASSERT_EQ(0, zc_sh("ip link add zv%d netns %s type veth peer name zw%d netns %s && "
 			   "ip -n %s addr add 10.10.0.1/24 dev zv%d && ip -n %s link set zv%d up && "
@@ -296,7 +296,7 @@ TEST_F(zcrx, stream_veth_copy_fallback)
  * The stream survives (TCP retransmits what the device dropped), and a
  * channel count that would remove the bound queue is refused.
  */
-TEST_F(zcrx, device_events_under_traffic)
+TEST_F_TIMEOUT(zcrx, device_events_under_traffic, 300)
 {
 	struct rx_result r;
 	unsigned int rxq;
@@ -371,12 +371,12 @@ static void device_gone(struct __test_metadata *_metadata,
 		zc_sh("ip netns del zm%d", getpid());
 }
 
-TEST_F(zcrx, device_unregistered_while_bound)
+TEST_F_TIMEOUT(zcrx, device_unregistered_while_bound, 300)
 {
 	device_gone(_metadata, self, true);
 }
 
-TEST_F(zcrx, device_netns_move_while_bound)
+TEST_F_TIMEOUT(zcrx, device_netns_move_while_bound, 300)
 {
 	device_gone(_metadata, self, false);
 }
@@ -455,7 +455,7 @@ static int unprivileged_memlock_child(int ifindex)
 	return 0;
 }
 
-TEST_F(zcrx, unprivileged_memlock)
+TEST_F_TIMEOUT(zcrx, unprivileged_memlock, 300)
 {
 	pid_t pid = fork();
 

@@ -270,7 +270,7 @@ TEST_F(zcrx, refill_sleepable_and_writer_refused)
 
 /* ------------------------------------------------------------ by name */
 
-TEST_F(zcrx, refill_by_name_and_default)
+TEST_F_TIMEOUT(zcrx, refill_by_name_and_default, 300)
 {
 	struct io_uring_zcrx_refill out;
 	struct policies p;
@@ -354,7 +354,7 @@ static void swap_hook(void *arg, struct zcrx *z,
 		s->err = err;
 }
 
-TEST_F(zcrx, refill_replaced_under_traffic)
+TEST_F_TIMEOUT(zcrx, refill_replaced_under_traffic, 300)
 {
 	struct swapper s = {};
 	struct rx_result r;
@@ -383,7 +383,7 @@ TEST_F(zcrx, refill_replaced_under_traffic)
 	policies_unload(&p);
 }
 
-TEST_F(zcrx, refill_misbehaving_contained)
+TEST_F_TIMEOUT(zcrx, refill_misbehaving_contained, 300)
 {
 	static const char * const names[] = { "t_garbage", "t_starve" };
 	struct zc_refill_bad *bad;
@@ -453,7 +453,7 @@ static void notif_hook(void *arg, struct zcrx *z,
 	}
 }
 
-TEST_F(zcrx, refill_notif_one_shot_and_rearm)
+TEST_F_TIMEOUT(zcrx, refill_notif_one_shot_and_rearm, 300)
 {
 	struct zc_refill_knobs { __u32 high, low; } k = { 1, 1U << 30 };
 	struct notifs s = { .rearm_below = 8 << 20 };
@@ -500,7 +500,7 @@ TEST_F(zcrx, refill_notif_one_shot_and_rearm)
 }
 
 /* Over loopback every byte is copied: COPY comes once per arm. */
-TEST_F(zcrx, refill_notif_copy_without_policy)
+TEST_F_TIMEOUT(zcrx, refill_notif_copy_without_policy, 300)
 {
 	struct notifs s = { .rearm_below = 0 };
 	struct rx_result r;
@@ -524,7 +524,7 @@ static void count_notif(void *arg, unsigned int notif)
 	(*(unsigned long long *)arg)++;
 }
 
-TEST_F(zcrx, refill_libzc_recv_loop_notifications)
+TEST_F_TIMEOUT(zcrx, refill_libzc_recv_loop_notifications, 300)
 {
 	struct zc_refill_knobs { __u32 high, low; } k = { 0, 1U << 30 };
 	struct zc_rx_params prm = {
@@ -647,7 +647,7 @@ static void burst_round(struct __test_metadata *_metadata,
 	free(b.lens);
 }
 
-TEST_F(zcrx, refill_reserve_absorbs_exhaustion)
+TEST_F_TIMEOUT(zcrx, refill_reserve_absorbs_exhaustion, 300)
 {
 	long long missed, lent, out;
 

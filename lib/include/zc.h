@@ -4,6 +4,7 @@
  * style of liburing.
  *
  *   zc_register_send_policy(3)  coalesce a ring's zero-copy notifications
+ *   zc_sock_set_send_policy(3)  the same policies for MSG_ZEROCOPY sockets
  *   zc_tracker_new(3)           which send buffers may be reused now
  *   zc_policy_attach(3)         register, replace and remove BPF policies
  *   zc_rx_new(3)                zero-copy receive: area, refill ring, queue
@@ -131,6 +132,26 @@ struct io_uring_zcrx_refill {
 };
 #endif
 
+/* uapi/linux/zc_msg.h: MSG_ZEROCOPY under a send policy. */
+#ifndef SO_ZC_POLICY
+#define SO_ZC_POLICY			0x7a63
+
+struct zc_msg_policy {
+	char	name[16];
+	__u32	max_sends;
+	__u32	flags;
+	__u64	max_bytes;
+	__u64	timeout_ns;
+	__u64	__resv[2];
+	__u64	sends;
+	__u64	copies;
+	__u64	ranges;
+	__u64	queued;
+	__u64	wakeups;
+	__u64	faults;
+};
+#endif
+
 /* This kernel's extension: the chunk was copied, not written by the NIC. */
 #ifndef IORING_ZCRX_CQE_COPIED
 #define IORING_ZCRX_CQE_COPIED		(1ULL << 0)
@@ -147,6 +168,22 @@ struct zc_send_bounds {
 
 int zc_register_send_policy(struct io_uring *ring, const char *name,
 			    struct zc_send_bounds *bounds);
+
+/* MSG_ZEROCOPY sockets under a send policy (SO_ZC_POLICY). */
+struct zc_sock_policy_stats {
+	unsigned long long	sends;		/* MSG_ZEROCOPY sends */
+	unsigned long long	copies;		/* of them, copied by the policy */
+	unsigned long long	ranges;		/* ranges completed */
+	unsigned long long	queued;		/* error-queue entries */
+	unsigned long long	wakeups;	/* EPOLLERR reports */
+	unsigned long long	faults;		/* verdicts refused */
+};
+
+int zc_sock_set_send_policy(int fd, const char *name,
+			    struct zc_send_bounds *bounds);
+int zc_sock_get_send_policy(int fd, char *name, size_t size,
+			    struct zc_send_bounds *bounds,
+			    struct zc_sock_policy_stats *stats);
 
 /* A zero-copy send's first CQE on a coalescing ring: its sequence number. */
 static inline unsigned int zc_cqe_seq(const struct io_uring_cqe *cqe)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "zc.h"
@@ -36,6 +37,63 @@ int zc_register_send_policy(struct io_uring *ring, const char *name,
 		bounds->max_sends = p.max_sends;
 		bounds->max_bytes = p.max_bytes;
 		bounds->timeout_ns = p.timeout_ns;
+	}
+	return 0;
+}
+
+int zc_sock_set_send_policy(int fd, const char *name,
+			    struct zc_send_bounds *bounds)
+{
+	struct zc_msg_policy p = {};
+	socklen_t len = sizeof(p);
+
+	if (name && strlen(name) >= sizeof(p.name))
+		return -EINVAL;
+	if (name)
+		strcpy(p.name, name);
+	if (bounds) {
+		p.max_sends = bounds->max_sends;
+		p.max_bytes = bounds->max_bytes;
+		p.timeout_ns = bounds->timeout_ns;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ZC_POLICY, &p, sizeof(p)))
+		return -errno;
+	if (!bounds)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ZC_POLICY, &p, &len))
+		return -errno;
+	bounds->max_sends = p.max_sends;
+	bounds->max_bytes = p.max_bytes;
+	bounds->timeout_ns = p.timeout_ns;
+	return 0;
+}
+
+int zc_sock_get_send_policy(int fd, char *name, size_t size,
+			    struct zc_send_bounds *bounds,
+			    struct zc_sock_policy_stats *stats)
+{
+	struct zc_msg_policy p = {};
+	socklen_t len = sizeof(p);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ZC_POLICY, &p, &len))
+		return -errno;
+	if (name && size) {
+		if (strlen(p.name) >= size)
+			return -ENOSPC;
+		strcpy(name, p.name);
+	}
+	if (bounds) {
+		bounds->max_sends = p.max_sends;
+		bounds->max_bytes = p.max_bytes;
+		bounds->timeout_ns = p.timeout_ns;
+	}
+	if (stats) {
+		stats->sends = p.sends;
+		stats->copies = p.copies;
+		stats->ranges = p.ranges;
+		stats->queued = p.queued;
+		stats->wakeups = p.wakeups;
+		stats->faults = p.faults;
 	}
 	return 0;
 }

@@ -69,6 +69,12 @@ struct zc_send_ctx {
 				 * submission to their notification's
 				 * close; 0 if none was measured
 				 */
+
+	/* The error queue (report; open_sends, open_bytes and zerocopy
+	 * describe the completed range).
+	 */
+	u32 queued;		/* entries not yet read */
+	u32 unwoken;		/* sends completed since the last wakeup */
 };
 
 struct zc_send_ops {
@@ -76,6 +82,7 @@ struct zc_send_ops {
 	int (*mode)(const struct zc_send_ctx *ctx);
 	int (*flush)(const struct zc_send_ctx *ctx);
 	void (*closed)(const struct zc_send_ctx *ctx);
+	int (*report)(const struct zc_send_ctx *ctx);
 	char name[ZC_POLICY_NAME_MAX];
 };
 
@@ -96,6 +103,8 @@ static inline void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
 		return ops->flush;
 	case ZC_SEND_EVENT_CLOSED:
 		return ops->closed;
+	case ZC_SEND_DECIDE_REPORT:
+		return ops->report;
 	}
 	return NULL;
 }
@@ -110,7 +119,7 @@ static inline u32 zc_send_progs(struct zc_policy_slot *slot)
 	const struct zc_send_ops *ops = zc_policy_ops(slot);
 	u32 d, progs = 0;
 
-	for (d = ZC_SEND_DECIDE_JOIN; d <= ZC_SEND_EVENT_CLOSED; d++)
+	for (d = ZC_SEND_DECIDE_JOIN; d <= ZC_SEND_DECIDE_REPORT; d++)
 		if (zc_send_op(ops, d))
 			progs |= BIT(d);
 	return progs;
@@ -132,6 +141,8 @@ static inline bool zc_send_wants(struct zc_policy_slot *slot, u32 decision)
 
 static inline bool zc_send_verdict_ok(u32 decision, int v)
 {
+	if (decision == ZC_SEND_DECIDE_REPORT)
+		return !(v & ~ZC_SEND_REPORT_MASK);
 	if (v == 0 || v == 1)
 		return true;
 	if (decision == ZC_SEND_DECIDE_JOIN)

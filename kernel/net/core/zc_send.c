@@ -101,11 +101,17 @@ static void zc_send_ops__closed(const struct zc_send_ctx *ctx)
 {
 }
 
+static int zc_send_ops__report(const struct zc_send_ctx *ctx)
+{
+	return 0;
+}
+
 static struct zc_send_ops __bpf_zc_send_ops = {
 	.join	= zc_send_ops__join,
 	.mode	= zc_send_ops__mode,
 	.flush	= zc_send_ops__flush,
 	.closed	= zc_send_ops__closed,
+	.report	= zc_send_ops__report,
 };
 
 static struct bpf_struct_ops bpf_zc_send_ops = {

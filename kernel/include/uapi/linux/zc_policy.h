@@ -29,6 +29,11 @@
  * their sends and how long the sends waited, so that it can keep
  * statistics.
  *
+ * On a MSG_ZEROCOPY socket (SO_ZC_POLICY, linux/zc_msg.h) a notification
+ * is a range of send ids that the socket holds open: join, mode and
+ * flush are asked in the same order, closed when a range stops taking
+ * sends, and one more, report, when a range completes: ZC_SEND_REPORT_*.
+ *
  * Stock behaviour is 0 for every decision: a notification per send,
  * zero-copy, flushed at once.  The kernel bounds every notification (at
  * most N sends, B bytes and T nanoseconds open), whatever a policy says,
@@ -55,18 +60,31 @@
 #define ZC_SEND_KEEP		1
 #define ZC_SEND_KEEP_NS_MIN	1000
 
-/* zc_send_ctx.decision: which of the three is being asked */
+/*
+ * report, for MSG_ZEROCOPY sockets only: a completed range is about to be
+ * queued on the error queue.  0 is stock: merge it into an adjacent entry
+ * of the same code, and wake the socket.  Bits:
+ */
+#define ZC_SEND_REPORT_APART	(1U << 0)	/* queue it as its own entry */
+#define ZC_SEND_REPORT_QUIET	(1U << 1)	/* wake later: within
+						 * timeout_ns, or once
+						 * max_sends sends wait
+						 */
+#define ZC_SEND_REPORT_MASK	(ZC_SEND_REPORT_APART | ZC_SEND_REPORT_QUIET)
+
+/* zc_send_ctx.decision: what is being asked */
 #define ZC_SEND_DECIDE_JOIN	0
 #define ZC_SEND_DECIDE_MODE	1
 #define ZC_SEND_DECIDE_FLUSH	2
 #define ZC_SEND_EVENT_CLOSED	3
+#define ZC_SEND_DECIDE_REPORT	4
 
 /* zc_send_ctx.cause, for ZC_SEND_EVENT_CLOSED: why it closed */
 #define ZC_SEND_CLOSE_FLUSH	0	/* the policy's flush, or held sends */
 #define ZC_SEND_CLOSE_NEW	1	/* a send opened a new notification */
 #define ZC_SEND_CLOSE_LIMIT	2	/* it reached max_sends or max_bytes */
 #define ZC_SEND_CLOSE_TIMEOUT	3	/* it was open timeout_ns */
-#define ZC_SEND_CLOSE_EXIT	4	/* the ring is going away */
+#define ZC_SEND_CLOSE_EXIT	4	/* the ring or socket is going away */
 
 /* zc_send_ctx.source */
 #define ZC_SEND_SRC_IO_URING	1

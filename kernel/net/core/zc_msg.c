@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSG_ZEROCOPY under a zero-copy send policy (struct zc_send_ops).
+ *
+ * MSG_ZEROCOPY reports completions as ranges [lo, hi] of send ids on the
+ * socket's error queue.  Stock TCP extends the range of the tail skb, up
+ * to 512 KiB and a 16-bit count; stock uncorked UDP gives every send its
+ * own range.  A socket that chose a policy (SO_ZC_POLICY) instead has an
+ * open range: a ubuf_info the socket holds a reference on, so that it
+ * cannot complete while sends may still join it.
+ *
+ *   join   each send joins the open range or opens a new one (or one
+ *          that holds n sends), whatever the protocol, within the
+ *          socket's bounds (sends, bytes, time open).  A send joins only
+ *          a range whose last id is the previous send's, so ranges stay
+ *          exact.
+ *   mode   the send goes zero-copy or is copied; a range that holds a
+ *          copied send reports SO_EE_CODE_ZEROCOPY_COPIED.
+ *   flush  after the send: close the open range now, keep it, or keep it
+ *          at most that long.  A held range is not asked.
+ *   closed when a range stops taking sends, for statistics.
+ *   report when a range completes: merge it into an adjacent error-queue
+ *          entry of the same code (stock) or queue it apart, and wake the
+ *          socket now (stock) or within timeout_ns.
+ *
+ * A closed range completes when the stack frees its last skb, as any
+ * MSG_ZEROCOPY range does.  A policy that is unregistered, or one without
+ * programs, leaves the socket to stock behaviour.
+ *
+ * Locking: zs->lock (IRQ-safe, as completions run wherever skbs are
+ * freed) guards the open range, the deadlines and the counters.  Nothing
+ * that can complete a range runs under it, since completion takes it
+ * again: ranges are closed under it and put after it is dropped.
+ */
+#include <linux/hrtimer.h>
+#include <linux/sched/user.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/cgroup.h>
+#include <net/sock.h>
+#include <net/zc_msg.h>
+#include <net/zc_send.h>
+
+#define ZC_MSG_DEF_SENDS	64
+#define ZC_MSG_MAX_SENDS	(USHRT_MAX - 1)	/* ubuf_info_msgzc.len */
+#define ZC_MSG_DEF_BYTES	BIT_ULL(20)
+#define ZC_MSG_MAX_BYTES	(256ULL << 20)
+#define ZC_MSG_DEF_TIMEOUT	NSEC_PER_MSEC
+#define ZC_MSG_MIN_TIMEOUT	NSEC_PER_USEC
+#define ZC_MSG_MAX_TIMEOUT	NSEC_PER_SEC
+
+struct zc_msg {
+	spinlock_t			lock;	/* all below but sk */
+	struct sock			*sk;
+	struct zc_policy_slot __rcu	*policy;
+	u32				max_sends;
+	u64				max_bytes;
+	u64				timeout_ns;
+
+	/* The open range, and what the policy said about it. */
+	struct ubuf_info		*open;
+	u64				opened_ns;
+	u64				close_at_ns;
+	u32				hold;		/* HOLD n, else 0 */
+	u32				copy_below;	/* mode rule, else 0 */
+	u32				open_copies;
+	bool				timed;		/* the timer closes it */
+
+	/* Completed ranges the socket was not woken for yet. */
+	u32				unwoken;
+	u64				wake_at_ns;
+
+	struct hrtimer			timer;
+	u64				timer_at_ns;	/* 0: not armed */
+	bool				closing;
+
+	u64				sends;
+	u64				copies;
+	u64				ranges;
+	u64				queued;
+	u64				wakeups;
+	atomic_t			faults;
+};
+
+static struct ubuf_info_msgzc *zc_range(struct ubuf_info *uarg)
+{
+	return uarg_to_msgzc(uarg);
+}
+
+/* The programs of the socket's policy; 0 leaves it to stock behaviour. */
+static u32 zc_msg_progs(struct zc_msg *zs)
+{
+	u32 progs;
+
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zs->policy));
+	rcu_read_unlock();
+	return progs;
+}
+
+static void zc_msg_ctx_init(struct zc_msg *zs, struct zc_send_ctx *c,
+			    u32 decision)
+{
+	struct ubuf_info *open = zs->open;
+
+	memset(c, 0, sizeof(*c));
+	c->decision = decision;
+	c->source = ZC_SEND_SRC_MSG_ZEROCOPY;
+	c->fd = -1;
+	c->max_sends = zs->max_sends;
+	c->max_bytes = zs->max_bytes;
+	c->timeout_ns = zs->timeout_ns;
+	if (open) {
+		c->open_sends = zc_range(open)->len;
+		c->open_bytes = zc_range(open)->bytelen;
+		c->open_since_ns = zs->opened_ns;
+		c->open_same_fd = 1;
+	}
+	zc_send_ctx_fill_sock(c, zs->sk);
+	if (in_task()) {
+		c->owner_pid = task_tgid_nr(current);
+#ifdef CONFIG_CGROUPS
+		c->owner_cgroup = cgroup_id(task_dfl_cgroup(current));
+#endif
+	}
+}
+
+/* Ask the policy; the ctx is built out of line, only for a program. */
+static noinline int zc_msg_ask(struct zc_msg *zs, u32 decision, u64 len,
+			       s64 result)
+{
+	struct zc_send_ctx c;
+	int v;
+
+	zc_msg_ctx_init(zs, &c, decision);
+	c.len = len;
+	c.result = result;
+	if (zs->open)
+		c.zerocopy = zc_range(zs->open)->zerocopy;
+	rcu_read_lock();
+	v = zc_send_decide(rcu_dereference(zs->policy), &c, &zs->faults);
+	rcu_read_unlock();
+	return v;
+}
+
+static void zc_msg_arm(struct zc_msg *zs, u64 at)
+{
+	lockdep_assert_held(&zs->lock);
+
+	if (zs->closing || (zs->timer_at_ns && zs->timer_at_ns <= at))
+		return;
+	zs->timer_at_ns = at;
+	hrtimer_start(&zs->timer, ns_to_ktime(at), HRTIMER_MODE_ABS_SOFT);
+}
+
+/*
+ * The open range stops taking sends: tell the policy, and hand the
+ * socket's reference to the caller, who puts it once zs->lock is dropped.
+ */
+static struct ubuf_info *zc_msg_close(struct zc_msg *zs, u32 cause)
+{
+	struct ubuf_info *open = zs->open;
+	struct zc_send_ctx c;
+
+	lockdep_assert_held(&zs->lock);
+
+	if (!open)
+		return NULL;
+	if (zc_msg_progs(zs) & BIT(ZC_SEND_EVENT_CLOSED)) {
+		zc_msg_ctx_init(zs, &c, ZC_SEND_EVENT_CLOSED);
+		c.cause = cause;
+		c.notifs = 1;
+		c.copy_sends = zs->open_copies;
+		/* The range's first send, the one that waited longest. */
+		c.aged_sends = 1;
+		c.mean_age_ns = ktime_get_ns() - zs->opened_ns;
+		rcu_read_lock();
+		zc_send_closed(rcu_dereference(zs->policy), &c);
+		rcu_read_unlock();
+	}
+	zs->open = NULL;
+	zs->hold = 0;
+	zs->copy_below = 0;
+	zs->open_copies = 0;
+	zs->timed = false;
+	return open;
+}
+
+static void zc_msg_put(struct ubuf_info *uarg)
+{
+	if (uarg)
+		net_zcopy_put(uarg);
+}
+
+/* May @size more bytes, pinned by @pin, join the open range? */
+static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
+{
+	struct ubuf_info_msgzc *z = zc_range(zs->open);
+	u32 max = zs->hold ?: zs->max_sends;
+
+	return z->id + z->len == (u32)atomic_read(&zs->sk->sk_zckey) &&
+	       z->len < max && z->bytelen + size <= zs->max_bytes &&
+	       z->mmp.user == pin->user;
+}
+
+/*
+ * Join the open range; the send gets its own reference on it.  A held
+ * range that is full closes after the send, once its mode is known.
+ */
+static bool zc_msg_full(struct zc_msg *zs)
+{
+	return zs->hold && zc_range(zs->open)->len >= zs->hold;
+}
+
+static struct ubuf_info *zc_msg_extend(struct zc_msg *zs, size_t size,
+				       struct mmpin *pin)
+{
+	struct ubuf_info *open = zs->open;
+	struct ubuf_info_msgzc *z = zc_range(open);
+
+	z->mmp.num_pg += pin->num_pg;
+	z->len++;
+	z->bytelen += size;
+	atomic_inc(&zs->sk->sk_zckey);
+	net_zcopy_get(open);
+	zs->sends++;
+	return open;
+}
+
+/* A new range, opened for @size bytes, becomes the socket's open one. */
+static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
+					struct ubuf_info *uarg, u32 hold,
+					struct ubuf_info **done)
+{
+	u64 now = ktime_get_ns();
+
+	lockdep_assert_held(&zs->lock);
+
+	zs->sends++;
+	if (zs->closing)
+		return uarg;
+	/* Another sender opened one meanwhile: ids moved on past it. */
+	*done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
+	net_zcopy_get(uarg);
+	zs->open = uarg;
+	zs->opened_ns = now;
+	zs->close_at_ns = now + zs->timeout_ns;
+	zs->hold = hold;
+	/* Unheld ranges are flushed after their send unless kept. */
+	if (hold) {
+		zs->timed = true;
+		zc_msg_arm(zs, zs->close_at_ns);
+	}
+	return uarg;
+}
+
+static void zc_msg_unpin(struct mmpin *pin)
+{
+	mm_unaccount_pinned_pages(pin);
+	pin->user = NULL;
+}
+
+/**
+ * zc_msg_realloc() - the range a MSG_ZEROCOPY send joins, by the policy
+ * @sk: the socket; owned by the sender for TCP and corked UDP
+ * @size: the send's length
+ * @hint: the range of the skb the protocol would append to, or NULL
+ * @stock: set when the policy leaves this send to stock behaviour
+ *
+ * Return: the range, with a reference for the send; NULL for ENOBUFS
+ * (locked pages or optmem exhausted).
+ */
+struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
+				 struct ubuf_info *hint, bool *stock)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	struct ubuf_info *uarg = NULL, *done = NULL, *done2 = NULL;
+	struct mmpin pin = {};
+	unsigned long flags;
+	u32 progs, hold = 0;
+	int v;
+
+	progs = zc_msg_progs(zs);
+	/* A corked datagram's skb carries one range: stock extends it. */
+	if (!progs || (hint && sk->sk_type != SOCK_STREAM)) {
+		spin_lock_irqsave(&zs->lock, flags);
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
+		spin_unlock_irqrestore(&zs->lock, flags);
+		zc_msg_put(done);
+		*stock = true;
+		return NULL;
+	}
+
+	/*
+	 * Pinned pages are charged before the lock: charging may audit.  Over
+	 * RLIMIT_MEMLOCK, close the open range, whose pages come back only
+	 * once it completes, so that the sender's retry can succeed.
+	 */
+	if (mm_account_pinned_pages(&pin, size)) {
+		spin_lock_irqsave(&zs->lock, flags);
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_LIMIT);
+		spin_unlock_irqrestore(&zs->lock, flags);
+		zc_msg_put(done);
+		return NULL;
+	}
+
+	spin_lock_irqsave(&zs->lock, flags);
+	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
+	if (zs->open && zs->hold) {
+		if (zc_msg_full(zs))
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
+		else if (zc_msg_fits(zs, size, &pin))
+			goto join;
+		else
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_LIMIT);
+	}
+
+	v = ZC_SEND_NEW;
+	if (progs & BIT(ZC_SEND_DECIDE_JOIN))
+		v = zc_msg_ask(zs, ZC_SEND_DECIDE_JOIN, size, 0);
+	if (v >= ZC_SEND_HOLD_MIN)
+		hold = min_t(u32, v, zs->max_sends);
+	if (zs->open && v == ZC_SEND_JOIN) {
+		if (zc_msg_fits(zs, size, &pin))
+			goto join;
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_LIMIT);
+	}
+	if (zs->open)
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zc_msg_put(done);
+
+	/* A new range: msg_zerocopy_alloc() charges the pages itself. */
+	zc_msg_unpin(&pin);
+	uarg = msg_zerocopy_alloc(sk, size);
+	if (!uarg)
+		return NULL;
+	spin_lock_irqsave(&zs->lock, flags);
+	zc_msg_install(zs, uarg, hold, &done2);
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zc_msg_put(done2);
+	return uarg;
+
+join:
+	uarg = zc_msg_extend(zs, size, &pin);
+	spin_unlock_irqrestore(&zs->lock, flags);
+	/* The range holds its own reference on the user. */
+	if (pin.user)
+		free_uid(pin.user);
+	zc_msg_put(done);
+	return uarg;
+}
+
+/**
+ * zc_msg_copy() - the policy's mode for one send
+ * @sk: the socket
+ * @uarg: the send's range, from msg_zerocopy_realloc()
+ * @size: the send's length
+ *
+ * Return: true to copy the send.
+ */
+bool zc_msg_copy(struct sock *sk, struct ubuf_info *uarg, size_t size)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	unsigned long flags;
+	bool copy = false;
+	int v;
+
+	spin_lock_irqsave(&zs->lock, flags);
+	if (uarg == zs->open && zs->copy_below) {
+		copy = size < zs->copy_below;
+	} else if (zc_msg_progs(zs) & BIT(ZC_SEND_DECIDE_MODE)) {
+		v = zc_msg_ask(zs, ZC_SEND_DECIDE_MODE, size, 0);
+		copy = v == ZC_SEND_COPY;
+		if (v >= ZC_SEND_COPY_BELOW_MIN) {
+			copy = size < v;
+			if (uarg == zs->open)
+				zs->copy_below = v;
+		}
+	}
+	if (copy) {
+		zs->copies++;
+		if (uarg == zs->open)
+			zs->open_copies++;
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
+	return copy;
+}
+
+/**
+ * zc_msg_sent() - the policy's flush, after a MSG_ZEROCOPY sendmsg()
+ * @sk: the socket
+ * @ret: what sendmsg() returns
+ */
+void zc_msg_sent(struct sock *sk, int ret)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	struct ubuf_info *done = NULL;
+	unsigned long flags;
+	int v = ZC_SEND_FLUSH;
+	u64 at;
+
+	spin_lock_irqsave(&zs->lock, flags);
+	if (!zs->open)
+		goto out;
+	if (zs->hold) {
+		if (zc_msg_full(zs))
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
+		goto out;
+	}
+	if (zc_msg_progs(zs) & BIT(ZC_SEND_DECIDE_FLUSH))
+		v = zc_msg_ask(zs, ZC_SEND_DECIDE_FLUSH, 0, ret);
+	if (v == ZC_SEND_FLUSH) {
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
+		goto out;
+	}
+	at = zs->close_at_ns;
+	if (v >= ZC_SEND_KEEP_NS_MIN)
+		at = min(at, ktime_get_ns() + v);
+	zs->close_at_ns = at;
+	zs->timed = true;
+	zc_msg_arm(zs, at);
+out:
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zc_msg_put(done);
+}
+
+/**
+ * zc_msg_report() - the policy's report on a range that completed
+ * @sk: the socket
+ * @len: the range's sends
+ * @bytes: their bytes
+ * @zerocopy: false if any of them was copied
+ *
+ * Any context: where the range's last skb was freed.
+ *
+ * Return: ZC_SEND_REPORT_* bits; 0 (stock) without a policy.
+ */
+u32 zc_msg_report(struct sock *sk, u32 len, u64 bytes, bool zerocopy)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	struct zc_policy_slot *slot;
+	struct zc_send_ctx c = {};
+	int v = 0;
+
+	if (!zs)
+		return 0;
+	rcu_read_lock();
+	slot = rcu_dereference(zs->policy);
+	if (zc_send_wants(slot, ZC_SEND_DECIDE_REPORT)) {
+		c.decision = ZC_SEND_DECIDE_REPORT;
+		c.source = ZC_SEND_SRC_MSG_ZEROCOPY;
+		c.fd = -1;
+		c.open_sends = len;
+		c.open_bytes = bytes;
+		c.zerocopy = zerocopy;
+		c.max_sends = zs->max_sends;
+		c.max_bytes = zs->max_bytes;
+		c.timeout_ns = zs->timeout_ns;
+		c.queued = skb_queue_len_lockless(&sk->sk_error_queue);
+		c.unwoken = READ_ONCE(zs->unwoken);
+		zc_send_ctx_fill_sock(&c, sk);
+		v = zc_send_decide(slot, &c, &zs->faults);
+	}
+	rcu_read_unlock();
+	return v;
+}
+
+/**
+ * zc_msg_defer_wake() - count a completed range; may its wakeup wait?
+ * @sk: the socket
+ * @len: the range's sends
+ * @queued: it took an entry of its own on the error queue
+ * @v: the policy's report
+ *
+ * A quiet range waits at most timeout_ns, or until max_sends sends wait.
+ *
+ * Return: true if the caller must not wake the socket now.
+ */
+bool zc_msg_defer_wake(struct sock *sk, u32 len, bool queued, u32 v)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	unsigned long flags;
+	bool quiet;
+
+	if (!zs)
+		return false;
+	spin_lock_irqsave(&zs->lock, flags);
+	zs->ranges++;
+	zs->queued += queued;
+	quiet = (v & ZC_SEND_REPORT_QUIET) && !zs->closing &&
+		zs->unwoken + len < zs->max_sends;
+	if (quiet) {
+		if (!zs->unwoken) {
+			zs->wake_at_ns = ktime_get_ns() + zs->timeout_ns;
+			zc_msg_arm(zs, zs->wake_at_ns);
+		}
+		zs->unwoken += len;
+	} else {
+		zs->unwoken = 0;
+		zs->wakeups++;
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
+	return quiet;
+}
+
+/* The kernel's time bounds: a range open too long, a wakeup held back. */
+static enum hrtimer_restart zc_msg_timer(struct hrtimer *t)
+{
+	struct zc_msg *zs = container_of(t, struct zc_msg, timer);
+	struct sock *sk = zs->sk;
+	struct ubuf_info *done = NULL;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+	unsigned long flags;
+	bool wake = false;
+
+	spin_lock_irqsave(&zs->lock, flags);
+	zs->timer_at_ns = 0;
+	if (zs->open && now >= zs->close_at_ns)
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
+	if (zs->unwoken && now >= zs->wake_at_ns) {
+		zs->unwoken = 0;
+		zs->wakeups++;
+		wake = true;
+	}
+	if (zs->open && zs->timed)
+		next = zs->close_at_ns;
+	if (zs->unwoken)
+		next = min(next, zs->wake_at_ns);
+	if (next != U64_MAX)
+		zc_msg_arm(zs, next);
+	spin_unlock_irqrestore(&zs->lock, flags);
+
+	zc_msg_put(done);
+	if (wake && !sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * zc_msg_release() - the socket is being closed: close its open range
+ * @sk: the socket, from inet_release()
+ *
+ * Nothing joins a range after this, and the timer is stopped for good;
+ * the socket's policy state stays until zc_msg_free(), for completions.
+ */
+void zc_msg_release(struct sock *sk)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	struct ubuf_info *done;
+	unsigned long flags;
+
+	if (!zs)
+		return;
+	spin_lock_irqsave(&zs->lock, flags);
+	zs->closing = true;
+	done = zc_msg_close(zs, ZC_SEND_CLOSE_EXIT);
+	spin_unlock_irqrestore(&zs->lock, flags);
+	hrtimer_cancel(&zs->timer);
+	zc_msg_put(done);
+}
+
+/* From __sk_destruct(): no range of the socket is left. */
+void zc_msg_free(struct sock *sk)
+{
+	struct zc_msg *zs = sk->sk_zc_msg;
+
+	if (!zs)
+		return;
+	hrtimer_cancel(&zs->timer);
+	WARN_ON_ONCE(zs->open);
+	zc_policy_put(rcu_dereference_protected(zs->policy, true));
+	kfree(zs);
+	sk->sk_zc_msg = NULL;
+}
+
+/* ------------------------------------------------------- SO_ZC_POLICY */
+
+static int zc_msg_bounds(struct zc_msg_policy *p)
+{
+	if (!p->max_sends)
+		p->max_sends = ZC_MSG_DEF_SENDS;
+	if (!p->max_bytes)
+		p->max_bytes = ZC_MSG_DEF_BYTES;
+	if (!p->timeout_ns)
+		p->timeout_ns = ZC_MSG_DEF_TIMEOUT;
+	if (p->max_sends > ZC_MSG_MAX_SENDS || p->max_bytes > ZC_MSG_MAX_BYTES ||
+	    p->timeout_ns < ZC_MSG_MIN_TIMEOUT ||
+	    p->timeout_ns > ZC_MSG_MAX_TIMEOUT)
+		return -EINVAL;
+	return 0;
+}
+
+static bool zc_msg_sock_ok(const struct sock *sk)
+{
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return false;
+	return (sk->sk_type == SOCK_STREAM &&
+		sk->sk_protocol == IPPROTO_TCP) ||
+	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
+}
+
+static struct zc_msg *zc_msg_alloc(struct sock *sk)
+{
+	struct zc_msg *zs = kzalloc(sizeof(*zs), GFP_KERNEL_ACCOUNT);
+
+	if (!zs)
+		return NULL;
+	spin_lock_init(&zs->lock);
+	zs->sk = sk;
+	hrtimer_init(&zs->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	zs->timer.function = zc_msg_timer;
+	return zs;
+}
+
+/**
+ * zc_msg_setsockopt() - SO_ZC_POLICY: choose the socket's send policy
+ * @sk: a TCP or UDP socket, IPv4 or IPv6
+ * @optval: a struct zc_msg_policy
+ * @optlen: its size
+ *
+ * Choosing again replaces the policy and the bounds; a range already open
+ * keeps going under the new ones.
+ *
+ * Return: 0; -EINVAL (size, flags, reserved or out fields, bounds, name),
+ * -EFAULT, -EOPNOTSUPP (another kind of socket), -ENOENT (no such policy),
+ * -EPERM (not allowed to the caller), -ENOMEM.
+ */
+int zc_msg_setsockopt(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct zc_policy_slot *slot, *old;
+	struct zc_msg *zs, *fresh = NULL;
+	struct zc_msg_policy p;
+	unsigned long flags;
+	int err;
+
+	if (optlen != sizeof(p))
+		return -EINVAL;
+	if (copy_from_sockptr(&p, optval, sizeof(p)))
+		return -EFAULT;
+	if (p.flags || memchr_inv(p.__resv, 0, sizeof(p.__resv)) ||
+	    memchr_inv(&p.sends, 0, sizeof(p) - offsetof(typeof(p), sends)) ||
+	    strnlen(p.name, sizeof(p.name)) == sizeof(p.name))
+		return -EINVAL;
+	if (!zc_msg_sock_ok(sk))
+		return -EOPNOTSUPP;
+	err = zc_msg_bounds(&p);
+	if (err)
+		return err;
+
+	slot = zc_policy_get(&zc_send_policies, p.name);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+
+	lock_sock(sk);
+	zs = sk->sk_zc_msg;
+	if (!zs) {
+		fresh = zc_msg_alloc(sk);
+		if (!fresh) {
+			release_sock(sk);
+			zc_policy_put(slot);
+			return -ENOMEM;
+		}
+		zs = fresh;
+	}
+	spin_lock_irqsave(&zs->lock, flags);
+	old = rcu_replace_pointer(zs->policy, slot, true);
+	zs->max_sends = p.max_sends;
+	zs->max_bytes = p.max_bytes;
+	zs->timeout_ns = p.timeout_ns;
+	spin_unlock_irqrestore(&zs->lock, flags);
+	if (fresh) {
+		/* Pairs with the dependent loads after sk_zc_msg(): senders
+		 * without the socket lock (UDP) see it whole or not at all.
+		 */
+		smp_store_release(&sk->sk_zc_msg, fresh);
+	}
+	release_sock(sk);
+	zc_policy_put(old);
+	return 0;
+}
+
+/**
+ * zc_msg_getsockopt() - SO_ZC_POLICY: the socket's policy and counters
+ * @sk: the socket
+ * @optval: a struct zc_msg_policy, or a prefix of one
+ * @optlen: its size, in and out
+ * @len: the size the caller passed
+ *
+ * Return: 0, -EINVAL (negative size), -EFAULT, -ENOENT (no policy was
+ * chosen on this socket).
+ */
+int zc_msg_getsockopt(struct sock *sk, sockptr_t optval, sockptr_t optlen,
+		      int len)
+{
+	struct zc_msg *zs = sk_zc_msg(sk);
+	struct zc_policy_slot *slot;
+	struct zc_msg_policy p = {};
+	unsigned long flags;
+
+	if (len < 0)
+		return -EINVAL;
+	if (!zs)
+		return -ENOENT;
+	spin_lock_irqsave(&zs->lock, flags);
+	slot = rcu_dereference_protected(zs->policy, true);
+	if (slot)
+		strscpy(p.name, slot->name, sizeof(p.name));
+	p.max_sends = zs->max_sends;
+	p.max_bytes = zs->max_bytes;
+	p.timeout_ns = zs->timeout_ns;
+	p.sends = zs->sends;
+	p.copies = zs->copies;
+	p.ranges = zs->ranges;
+	p.queued = zs->queued;
+	p.wakeups = zs->wakeups;
+	p.faults = atomic_read(&zs->faults);
+	spin_unlock_irqrestore(&zs->lock, flags);
+
+	len = min_t(int, len, sizeof(p));
+	if (copy_to_sockptr(optval, &p, len) ||
+	    copy_to_sockptr(optlen, &len, sizeof(len)))
+		return -EFAULT;
+	return 0;
+}
