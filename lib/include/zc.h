@@ -134,7 +134,7 @@ struct io_uring_zcrx_refill {
 
 /* uapi/linux/zc_msg.h: MSG_ZEROCOPY under a send policy. */
 #ifndef SO_ZC_POLICY
-#define SO_ZC_POLICY			0x7a63
+#define SO_ZC_POLICY			0x5a00
 
 struct zc_msg_policy {
 	char	name[16];

@@ -19,6 +19,8 @@
  *   zc_adaptive     ... adaptive
  *   zc_copy_small   ... copy_small
  *   msg_zerocopy    send(2) with MSG_ZEROCOPY, error queue drained
+ *   msg_zerocopy_per_send, _batch, _adaptive, _copy_small
+ *                   ... under that policy (SO_ZC_POLICY)
  *
  * and each io_uring mode again with "_fixed": the same buffer,
  * registered (6.12's plain SEND takes no registered buffer, so
@@ -81,6 +83,10 @@ static const struct mode all_modes[] = {
 	{ "zc_adaptive", K_ZC, "adaptive", false },
 	{ "zc_copy_small", K_ZC, "copy_small", false },
 	{ "msg_zerocopy", K_MSGZC, NULL, false },
+	{ "msg_zerocopy_per_send", K_MSGZC, "per_send", false },
+	{ "msg_zerocopy_batch", K_MSGZC, "batch", false },
+	{ "msg_zerocopy_adaptive", K_MSGZC, "adaptive", false },
+	{ "msg_zerocopy_copy_small", K_MSGZC, "copy_small", false },
 	/* opted in without a policy: the ABI's own cost (with -m only) */
 	{ "zc_coalesced", K_ZC, "", false },
 	{ "copy_fixed", K_COPY, NULL, true },
@@ -378,7 +384,34 @@ static unsigned long long drain_errqueue(int fd, unsigned long long *calls)
 	}
 }
 
-static struct result run_msgzc(int fd, int size)
+/*
+ * The socket's MSG_ZEROCOPY policy for @m: its own, or for stock modes ""
+ * (no default is set here: stock behaviour) once a policy was chosen, as
+ * the choice cannot be taken back.
+ */
+static void msgzc_policy(const struct mode *m, int fd)
+{
+	/* The ring modes' bounds: ranges are not cut short by the guest. */
+	struct zc_send_bounds b = {
+		.max_sends = 1024, .max_bytes = 16ULL << 20,
+		.timeout_ns = 10000000ULL,
+	};
+	static bool chosen[2];
+	socklen_t len = sizeof(int);
+	int type, tcp, err;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
+		die("SO_TYPE", errno);
+	tcp = type == SOCK_STREAM;
+	if (!m->policy && !chosen[tcp])
+		return;
+	err = zc_sock_set_send_policy(fd, m->policy ? m->policy : "", &b);
+	if (err)
+		die("SO_ZC_POLICY", -err);
+	chosen[tcp] = true;
+}
+
+static struct result run_msgzc(const struct mode *m, int fd, int size)
 {
 	unsigned long long sends = 0, notifs = 0, calls = 0;
 	double t0, t1, end;
@@ -387,6 +420,7 @@ static struct result run_msgzc(int fd, int size)
 	/* Stays set: other modes do not pass MSG_ZEROCOPY. */
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		die("SO_ZEROCOPY", errno);
+	msgzc_policy(m, fd);
 	t0 = now();
 	end = t0 + opt.secs;
 	do {
@@ -442,7 +476,8 @@ static struct result run_mode(const struct mode *m, bool tcp, int size)
 	fd = wire_fd[tcp];
 	if (tcp)
 		wire_drain(fd);
-	return m->kind == K_MSGZC ? run_msgzc(fd, size) : run_uring(m, fd, size);
+	return m->kind == K_MSGZC ? run_msgzc(m, fd, size) :
+				    run_uring(m, fd, size);
 }
 
 /* ------------------------------------------------------------- policies */

@@ -178,7 +178,7 @@ static struct ubuf_info *zc_msg_close(struct zc_msg *zs, u32 cause)
 		zc_send_closed(rcu_dereference(zs->policy), &c);
 		rcu_read_unlock();
 	}
-	zs->open = NULL;
+	WRITE_ONCE(zs->open, NULL);
 	zs->hold = 0;
 	zs->copy_below = 0;
 	zs->open_copies = 0;
@@ -242,7 +242,7 @@ static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
 	/* Another sender opened one meanwhile: ids moved on past it. */
 	*done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
 	net_zcopy_get(uarg);
-	zs->open = uarg;
+	WRITE_ONCE(zs->open, uarg);
 	zs->opened_ns = now;
 	zs->close_at_ns = now + zs->timeout_ns;
 	zs->hold = hold;
@@ -281,6 +281,11 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	int v;
 
 	progs = zc_msg_progs(zs);
+	/* No policy and nothing open: stock, at the cost of stock. */
+	if (!progs && !READ_ONCE(zs->open)) {
+		*stock = true;
+		return NULL;
+	}
 	/* A corked datagram's skb carries one range: stock extends it. */
 	if (!progs || (hint && sk->sk_type != SOCK_STREAM)) {
 		spin_lock_irqsave(&zs->lock, flags);

@@ -12,10 +12,10 @@
 /*
  * setsockopt(fd, SOL_SOCKET, SO_ZC_POLICY, &struct zc_msg_policy, size)
  * chooses the send policy of the socket's MSG_ZEROCOPY sends; getsockopt
- * reads it back, with the bounds in force and the counters.  A number far
- * from upstream's SO_* so that no upstream option can take it.
+ * reads it back, with the bounds in force and the counters.  From this
+ * project's range, 0x5a00 to 0x5a1f, far from upstream's SO_* numbers.
  */
-#define SO_ZC_POLICY		0x7a63
+#define SO_ZC_POLICY		0x5a00
 
 struct zc_msg_policy {
 	/* in: a policy name; "" for net.core.zc_send_policy_default */
