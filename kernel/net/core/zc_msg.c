@@ -98,11 +98,10 @@ static u32 zc_msg_progs(struct zc_msg *zs)
 	return progs;
 }
 
-static void zc_msg_ctx_init(struct zc_msg *zs, struct zc_send_ctx *c,
+/* What every context says: the socket, its bounds, the decision. */
+static void zc_msg_ctx_base(struct zc_msg *zs, struct zc_send_ctx *c,
 			    u32 decision)
 {
-	struct ubuf_info *open = zs->open;
-
 	memset(c, 0, sizeof(*c));
 	c->decision = decision;
 	c->source = ZC_SEND_SRC_MSG_ZEROCOPY;
@@ -110,13 +109,24 @@ static void zc_msg_ctx_init(struct zc_msg *zs, struct zc_send_ctx *c,
 	c->max_sends = zs->max_sends;
 	c->max_bytes = zs->max_bytes;
 	c->timeout_ns = zs->timeout_ns;
+	zc_send_ctx_fill_sock(c, zs->sk);
+}
+
+/* ... and, under zs->lock, the open range and the submitter. */
+static void zc_msg_ctx_init(struct zc_msg *zs, struct zc_send_ctx *c,
+			    u32 decision)
+{
+	struct ubuf_info *open = zs->open;
+
+	lockdep_assert_held(&zs->lock);
+
+	zc_msg_ctx_base(zs, c, decision);
 	if (open) {
 		c->open_sends = zc_range(open)->len;
 		c->open_bytes = zc_range(open)->bytelen;
 		c->open_since_ns = zs->opened_ns;
 		c->open_same_fd = 1;
 	}
-	zc_send_ctx_fill_sock(c, zs->sk);
 	if (in_task()) {
 		c->owner_pid = task_tgid_nr(current);
 #ifdef CONFIG_CGROUPS
@@ -198,6 +208,8 @@ static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
 	struct ubuf_info_msgzc *z = zc_range(zs->open);
 	u32 max = zs->hold ?: zs->max_sends;
 
+	lockdep_assert_held(&zs->lock);
+
 	return z->id + z->len == (u32)atomic_read(&zs->sk->sk_zckey) &&
 	       z->len < max && z->bytelen + size <= zs->max_bytes &&
 	       z->mmp.user == pin->user;
@@ -217,6 +229,8 @@ static struct ubuf_info *zc_msg_extend(struct zc_msg *zs, size_t size,
 {
 	struct ubuf_info *open = zs->open;
 	struct ubuf_info_msgzc *z = zc_range(open);
+
+	lockdep_assert_held(&zs->lock);
 
 	z->mmp.num_pg += pin->num_pg;
 	z->len++;
@@ -431,6 +445,28 @@ out:
 	zc_msg_put(done);
 }
 
+/*
+ * Out of line, so that a completion with no report program builds no
+ * context.  Not under zs->lock: the open range is not the one reported.
+ */
+static noinline u32 zc_msg_ask_report(struct zc_msg *zs, u32 len, u64 bytes,
+				      bool zerocopy)
+{
+	struct zc_send_ctx c;
+	int v;
+
+	zc_msg_ctx_base(zs, &c, ZC_SEND_DECIDE_REPORT);
+	c.open_sends = len;
+	c.open_bytes = bytes;
+	c.zerocopy = zerocopy;
+	c.queued = skb_queue_len_lockless(&zs->sk->sk_error_queue);
+	c.unwoken = READ_ONCE(zs->unwoken);
+	rcu_read_lock();
+	v = zc_send_decide(rcu_dereference(zs->policy), &c, &zs->faults);
+	rcu_read_unlock();
+	return v;
+}
+
 /**
  * zc_msg_report() - the policy's report on a range that completed
  * @sk: the socket
@@ -445,31 +481,15 @@ out:
 u32 zc_msg_report(struct sock *sk, u32 len, u64 bytes, bool zerocopy)
 {
 	struct zc_msg *zs = sk_zc_msg(sk);
-	struct zc_policy_slot *slot;
-	struct zc_send_ctx c = {};
-	int v = 0;
+	bool wants;
 
 	if (!zs)
 		return 0;
 	rcu_read_lock();
-	slot = rcu_dereference(zs->policy);
-	if (zc_send_wants(slot, ZC_SEND_DECIDE_REPORT)) {
-		c.decision = ZC_SEND_DECIDE_REPORT;
-		c.source = ZC_SEND_SRC_MSG_ZEROCOPY;
-		c.fd = -1;
-		c.open_sends = len;
-		c.open_bytes = bytes;
-		c.zerocopy = zerocopy;
-		c.max_sends = zs->max_sends;
-		c.max_bytes = zs->max_bytes;
-		c.timeout_ns = zs->timeout_ns;
-		c.queued = skb_queue_len_lockless(&sk->sk_error_queue);
-		c.unwoken = READ_ONCE(zs->unwoken);
-		zc_send_ctx_fill_sock(&c, sk);
-		v = zc_send_decide(slot, &c, &zs->faults);
-	}
+	wants = zc_send_wants(rcu_dereference(zs->policy),
+			      ZC_SEND_DECIDE_REPORT);
 	rcu_read_unlock();
-	return v;
+	return wants ? zc_msg_ask_report(zs, len, bytes, zerocopy) : 0;
 }
 
 /**
