@@ -5,8 +5,9 @@
  * size is unknown then, counts N).  The send that fills it closes it.
  * The kernel's own bounds (and its timeout) still apply on top.
  *
- * Knobs, map "knobs" (one entry): sends (default 32), bytes (default
- * 1 MiB).  For example, 64 sends:
+ * Knobs, map "knobs" (one entry): sends (default 32), bytes (default 0:
+ * the sender's own byte bound, which the kernel enforces anyway, so only
+ * the count decides).  For example, 64 sends:
  *   bpftool map update name knobs key 0 0 0 0 value 64 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
  */
 #include "vmlinux.h"
@@ -29,12 +30,13 @@ struct {
 	__type(value, struct batch_knobs);
 } knobs SEC(".maps");
 
-static __always_inline void batch_limits(__u32 *sends, __u64 *bytes)
+static __always_inline void batch_limits(const struct zc_send_ctx *zc,
+					 __u32 *sends, __u64 *bytes)
 {
 	struct batch_knobs *k = zc_knobs(knobs);
 
 	*sends = k && k->sends ? k->sends : 32;
-	*bytes = k && k->bytes ? k->bytes : 1 << 20;
+	*bytes = k && k->bytes ? k->bytes : zc->max_bytes;
 }
 
 /*
@@ -48,7 +50,7 @@ int BPF_PROG(batch_join, const struct zc_send_ctx *zc)
 	__u32 sends;
 	__u64 bytes, n;
 
-	batch_limits(&sends, &bytes);
+	batch_limits(zc, &sends, &bytes);
 	n = sends;
 	if (zc->len && bytes / zc->len < n)
 		n = bytes / zc->len;
