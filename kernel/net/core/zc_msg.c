@@ -17,7 +17,10 @@
  *   mode   the send goes zero-copy or is copied; a range that holds a
  *          copied send reports SO_EE_CODE_ZEROCOPY_COPIED.
  *   flush  after the send: close the open range now, keep it, or keep it
- *          at most that long.  A held range is not asked.
+ *          at most that long.  A held range is not asked.  On TCP, a held
+ *          range that has its n sends still takes the sends that append
+ *          to the unsent skb carrying it: an skb carries one range, and
+ *          splitting one costs more than the notification it saves.
  *   closed when a range stops taking sends, for statistics.
  *   report when a range completes: merge it into an adjacent error-queue
  *          entry of the same code (stock) or queue it apart, and wake the
@@ -189,7 +192,7 @@ static struct ubuf_info *zc_msg_close(struct zc_msg *zs, u32 cause)
 		rcu_read_unlock();
 	}
 	WRITE_ONCE(zs->open, NULL);
-	zs->hold = 0;
+	WRITE_ONCE(zs->hold, 0);
 	zs->copy_below = 0;
 	zs->open_copies = 0;
 	zs->timed = false;
@@ -202,11 +205,11 @@ static void zc_msg_put(struct ubuf_info *uarg)
 		net_zcopy_put(uarg);
 }
 
-/* May @size more bytes, pinned by @pin, join the open range? */
-static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
+/* May @size more bytes, pinned by @pin, join the open range of @max sends? */
+static bool zc_msg_fits_upto(struct zc_msg *zs, size_t size,
+			     struct mmpin *pin, u32 max)
 {
 	struct ubuf_info_msgzc *z = zc_range(zs->open);
-	u32 max = zs->hold ?: zs->max_sends;
 
 	lockdep_assert_held(&zs->lock);
 
@@ -215,14 +218,35 @@ static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
 	       z->mmp.user == pin->user;
 }
 
+static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
+{
+	return zc_msg_fits_upto(zs, size, pin, zs->hold ?: zs->max_sends);
+}
+
 /*
- * Join the open range; the send gets its own reference on it.  A held
- * range that is full closes after the send, once its mode is known.
+ * A held range that is full closes after the send, once its mode is
+ * known; on TCP, at the next send that does not append to its skb.
  */
 static bool zc_msg_full(struct zc_msg *zs)
 {
 	return zs->hold && zc_range(zs->open)->len >= zs->hold;
 }
+
+/*
+ * TCP appends the send to the unsent skb at the tail of its write queue,
+ * whose range is @hint, unless that skb has another range: then it
+ * starts a new skb.  So a full held range whose skb is still the tail
+ * takes the send, within the socket's bounds: closing it would cost an
+ * skb cut short, and a PSH, per range.
+ */
+static bool zc_msg_extends_skb(struct zc_msg *zs, struct ubuf_info *hint,
+			       size_t size, struct mmpin *pin)
+{
+	return hint == zs->open && zs->sk->sk_type == SOCK_STREAM &&
+	       zc_msg_fits_upto(zs, size, pin, zs->max_sends);
+}
+
+/* Join the open range; the send gets its own reference on it. */
 
 static struct ubuf_info *zc_msg_extend(struct zc_msg *zs, size_t size,
 				       struct mmpin *pin)
@@ -259,7 +283,7 @@ static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
 	WRITE_ONCE(zs->open, uarg);
 	zs->opened_ns = now;
 	zs->close_at_ns = now + zs->timeout_ns;
-	zs->hold = hold;
+	WRITE_ONCE(zs->hold, hold);
 	/* Unheld ranges are flushed after their send unless kept. */
 	if (hold) {
 		zs->timed = true;
@@ -327,6 +351,9 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
 		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
 	if (zs->open && zs->hold) {
+		if (zc_msg_full(zs) &&
+		    zc_msg_extends_skb(zs, hint, size, &pin))
+			goto join;
 		if (zc_msg_full(zs))
 			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
 		else if (zc_msg_fits(zs, size, &pin))
@@ -386,10 +413,13 @@ bool zc_msg_copy(struct sock *sk, struct ubuf_info *uarg, size_t size)
 	bool copy = false;
 	int v;
 
+	/* Only a mode program copies, or the rule one set. */
+	if (!(zc_msg_progs(zs) & BIT(ZC_SEND_DECIDE_MODE)))
+		return false;
 	spin_lock_irqsave(&zs->lock, flags);
 	if (uarg == zs->open && zs->copy_below) {
 		copy = size < zs->copy_below;
-	} else if (zc_msg_progs(zs) & BIT(ZC_SEND_DECIDE_MODE)) {
+	} else {
 		v = zc_msg_ask(zs, ZC_SEND_DECIDE_MODE, size, 0);
 		copy = v == ZC_SEND_COPY;
 		if (v >= ZC_SEND_COPY_BELOW_MIN) {
@@ -420,11 +450,19 @@ void zc_msg_sent(struct sock *sk, int ret)
 	int v = ZC_SEND_FLUSH;
 	u64 at;
 
+	/*
+	 * A held TCP range waits for the next send, which this lockless
+	 * look cannot wrongly skip: a sender racing with it on the socket
+	 * flushes its own range after its own send.
+	 */
+	if (zs->sk->sk_type == SOCK_STREAM && READ_ONCE(zs->hold))
+		return;
 	spin_lock_irqsave(&zs->lock, flags);
 	if (!zs->open)
 		goto out;
 	if (zs->hold) {
-		if (zc_msg_full(zs))
+		/* TCP's next send may still append to the range's skb. */
+		if (zc_msg_full(zs) && zs->sk->sk_type != SOCK_STREAM)
 			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
 		goto out;
 	}
