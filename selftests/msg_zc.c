@@ -27,7 +27,10 @@
 #include <signal.h>
 #include <time.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <linux/errqueue.h>
 #include <linux/zc_policy.h>
 
@@ -495,6 +498,27 @@ TEST_F_TIMEOUT(ranges, each_send_reported_once, 120)
 }
 
 /*
+ * Wait until TCP has sent all it was given, so that no unsent skb at the
+ * tail of its write queue carries the open range: a held range then
+ * closes at the next send, as on UDP.
+ */
+static int wait_sent(int fd, int type)
+{
+	int i, unsent = 0;
+
+	if (type != SOCK_STREAM)
+		return 0;
+	for (i = 0; i < 1000; i++) {
+		if (ioctl(fd, SIOCOUTQNSD, &unsent))
+			return -errno;
+		if (!unsent)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
  * The report verdicts, with ranges of 4 sends: APART keeps every range an
  * entry of its own; QUIET holds wakeups back, within the kernel's bounds.
  */
@@ -508,18 +532,23 @@ static void report_case(struct __test_metadata *_metadata,
 	struct msg_zc_test *skel;
 	struct bpf_link *link = NULL;
 	struct pollfd p = { self->fd, 0, 0 };
-	int i;
+	int i, one = 1;
 
 	if (variant->policy || variant->family != AF_INET)
 		SKIP(return, "one stock variant per protocol");
+	if (variant->type == SOCK_STREAM)
+		ASSERT_EQ(0, setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY,
+					&one, sizeof(one)));
 	skel = msg_zc_test__open_and_load();
 	ASSERT_NE(NULL, skel);
 	skel->bss->report_verdict = verdict;
 	ASSERT_EQ(0, zc_policy_attach(skel->maps.msg_report, NULL, &link));
 	ASSERT_EQ(0, zc_sock_set_send_policy(self->fd, "t_msg_report", &b));
 	/* 64 small sends, nothing read: 16 ranges complete. */
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 64; i++) {
 		ASSERT_EQ(0, send_zc(self->fd, self->buf, 100 + i, &s));
+		ASSERT_EQ(0, wait_sent(self->fd, variant->type));
+	}
 	/* The last wakeup comes within timeout_ns even when held back. */
 	EXPECT_EQ(1, poll(&p, 1, 5000));
 	ASSERT_EQ(0, drain_all(self->fd, &s));
@@ -541,6 +570,39 @@ static void report_case(struct __test_metadata *_metadata,
 	}
 	zc_policy_detach(link);
 	msg_zc_test__destroy(skel);
+}
+
+/*
+ * TCP: an skb carries one range, so a held range that has its n sends
+ * still takes the sends that append to its unsent skb, up to the socket's
+ * max_sends; closing it would cut the skb short.  Corked, every send
+ * appends to the tail: batch's ranges of 32 grow to the bound of 64.
+ */
+TEST_F_TIMEOUT(ranges, tcp_range_follows_skb, 120)
+{
+	struct sends s = {};
+	struct zc_sock_policy_stats st;
+	int i, one = 1, zero = 0;
+
+	if (variant->type != SOCK_STREAM || !variant->policy ||
+	    strcmp(variant->policy, "batch"))
+		SKIP(return, "TCP under batch only");
+	ASSERT_EQ(0, setsockopt(self->fd, IPPROTO_TCP, TCP_CORK, &one,
+				sizeof(one)));
+	for (i = 0; i < NSENDS; i++)
+		ASSERT_EQ(0, send_zc(self->fd, self->buf, 100, &s));
+	ASSERT_EQ(0, setsockopt(self->fd, IPPROTO_TCP, TCP_CORK, &zero,
+				sizeof(zero)));
+	ASSERT_EQ(0, drain_all(self->fd, &s));
+	for (i = 0; i < s.n; i++)
+		EXPECT_EQ(1, s.seen[i]);
+	ASSERT_EQ(0, zc_sock_get_send_policy(self->fd, NULL, 0, NULL, &st));
+	TH_LOG("%d corked sends: %llu ranges, %d reports", s.n, st.ranges,
+	       s.reports);
+	EXPECT_EQ(NSENDS, st.sends);
+	/* Fewer than batch's 32 a range, never more than max_sends. */
+	EXPECT_GT(NSENDS / variant->per_range, st.ranges);
+	EXPECT_LE(NSENDS / 64, st.ranges);
 }
 
 TEST_F(ranges, report_stock)
