@@ -720,6 +720,79 @@ static int make_it_fail(int on)
  * A full CQ whose overflow allocations fail: first CQEs are dropped (and
  * reported), NOTIFs never are, since each reserved its entry.
  */
+/* Read every CQE posted so far without entering the kernel. */
+static void reap_posted(struct io_uring *ring, int *firsts, int *notifs,
+			int *busy, unsigned int *covered)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+
+	io_uring_for_each_cqe(ring, head, cqe) {
+		n++;
+		if (cqe->flags & IORING_CQE_F_NOTIF) {
+			(*notifs)++;
+			*covered += zc_notif_count(cqe);
+		} else if (cqe->res == -EBUSY &&
+			   !(cqe->flags & IORING_CQE_F_MORE)) {
+			(*busy)++;
+		} else if (cqe->res == SEND_LEN &&
+			   (cqe->flags & IORING_CQE_F_MORE)) {
+			(*firsts)++;
+		}
+	}
+	io_uring_cq_advance(ring, n);
+}
+
+/*
+ * At most 32768 numbers are outstanding.  Under DEFER_TASKRUN a NOTIF is
+ * posted only when the application waits for completions, so until then
+ * its numbers stay outstanding: 32768 sends go through without waiting,
+ * the next is refused with -EBUSY and no F_MORE, and once the NOTIFs are
+ * posted it goes through.
+ */
+TEST_F_TIMEOUT(zc, seq_window_busy, 600)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SINGLE_ISSUER |
+			 IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
+		.cq_entries = 65536,
+	};
+	int i, j, firsts = 0, notifs = 0, busy = 0;
+	unsigned int covered = 0;
+
+	io_uring_queue_exit(&self->ring);
+	ASSERT_EQ(0, io_uring_queue_init_params(256, &self->ring, &p));
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "", NULL));
+	for (i = 0; i < 32768; i += 256) {
+		for (j = 0; j < 256; j++)
+			ASSERT_EQ(0, queue_send(&self->ring, self->fd,
+						self->buf, SEND_LEN, i + j, 0,
+						0, false));
+		ASSERT_EQ(256, io_uring_submit(&self->ring));
+		reap_posted(&self->ring, &firsts, &notifs, &busy, &covered);
+	}
+	EXPECT_EQ(32768, firsts);
+	EXPECT_EQ(0, busy);
+	/* Nobody waited: not one NOTIF was posted. */
+	EXPECT_EQ(0, notifs);
+
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, SEND_LEN,
+				32768, 0, 0, true));
+	reap_posted(&self->ring, &firsts, &notifs, &busy, &covered);
+	EXPECT_EQ(1, busy);
+
+	/* Waiting posts the NOTIFs: every number is covered, once. */
+	ASSERT_LE(0, syscall(__NR_io_uring_enter, self->ring.ring_fd, 0, 0,
+			     IORING_ENTER_GETEVENTS, NULL, 0));
+	reap_posted(&self->ring, &firsts, &notifs, &busy, &covered);
+	EXPECT_EQ(32768, covered);
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, SEND_LEN,
+				32769, 0, 0, true));
+	reap_posted(&self->ring, &firsts, &notifs, &busy, &covered);
+	EXPECT_EQ(32769, firsts);
+	EXPECT_EQ(1, busy);
+}
+
 TEST_F(zc, notifs_survive_cq_overflow)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE,

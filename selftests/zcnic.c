@@ -977,7 +977,7 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 		EXPECT_STREQ(want, buf);
 
 		ASSERT_EQ(0, net_rx_softirqs(c0));
-		plain_round(_metadata, self, AF_INET, PORT + target, 2 << 20,
+		plain_round(_metadata, self, AF_INET, PORT + target, 4 << 20,
 			    sender);
 		ASSERT_EQ(0, net_rx_softirqs(c1));
 
@@ -985,10 +985,11 @@ TEST_F_TIMEOUT(zcnic, irq_affinity, 300)
 		d[1] = c1[1] - c0[1];
 		fprintf(stderr, "# interrupts on CPU %d: NET_RX cpu0 +%lld cpu1 +%lld\n",
 			target, d[0], d[1]);
-		/* Counts of events, not times: at least 20 rx interrupts,
-		 * and ten times as many on the target as on the other CPU.
+		/* Counts of events, not times: at least 10 rx interrupts
+		 * (NAPI once took 2 MiB in 16 on an idle CPU), and
+		 * ten times as many on the target as on the other CPU.
 		 */
-		EXPECT_LE(20, d[target]);
+		EXPECT_LE(10, d[target]);
 		EXPECT_LT(d[!target] * 10, d[target]);
 	}
 	/* -1: the engine's CPU, 1 here. */
