@@ -138,22 +138,29 @@ static void zc_msg_ctx_init(struct zc_msg *zs, struct zc_send_ctx *c,
 	}
 }
 
+/* The policy's verdict on @c, validated: stock for a fault. */
+static int zc_msg_decide(struct zc_msg *zs, struct zc_send_ctx *c)
+{
+	int v;
+
+	rcu_read_lock();
+	v = zc_send_decide(rcu_dereference(zs->policy), c, &zs->faults);
+	rcu_read_unlock();
+	return v;
+}
+
 /* Ask the policy; the ctx is built out of line, only for a program. */
 static noinline int zc_msg_ask(struct zc_msg *zs, u32 decision, u64 len,
 			       s64 result)
 {
 	struct zc_send_ctx c;
-	int v;
 
 	zc_msg_ctx_init(zs, &c, decision);
 	c.len = len;
 	c.result = result;
 	if (zs->open)
 		c.zerocopy = zc_range(zs->open)->zerocopy;
-	rcu_read_lock();
-	v = zc_send_decide(rcu_dereference(zs->policy), &c, &zs->faults);
-	rcu_read_unlock();
-	return v;
+	return zc_msg_decide(zs, &c);
 }
 
 static void zc_msg_arm(struct zc_msg *zs, u64 at)
@@ -247,7 +254,6 @@ static bool zc_msg_extends_skb(struct zc_msg *zs, struct ubuf_info *hint,
 }
 
 /* Join the open range; the send gets its own reference on it. */
-
 static struct ubuf_info *zc_msg_extend(struct zc_msg *zs, size_t size,
 				       struct mmpin *pin)
 {
@@ -351,15 +357,15 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
 		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
 	if (zs->open && zs->hold) {
-		if (zc_msg_full(zs) &&
-		    zc_msg_extends_skb(zs, hint, size, &pin))
-			goto join;
-		if (zc_msg_full(zs))
-			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
-		else if (zc_msg_fits(zs, size, &pin))
-			goto join;
-		else
+		if (!zc_msg_full(zs)) {
+			if (zc_msg_fits(zs, size, &pin))
+				goto join;
 			done = zc_msg_close(zs, ZC_SEND_CLOSE_LIMIT);
+		} else if (zc_msg_extends_skb(zs, hint, size, &pin)) {
+			goto join;
+		} else {
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
+		}
 	}
 
 	v = ZC_SEND_NEW;
@@ -491,7 +497,6 @@ static noinline u32 zc_msg_ask_report(struct zc_msg *zs, u32 len, u64 bytes,
 				      bool zerocopy)
 {
 	struct zc_send_ctx c;
-	int v;
 
 	zc_msg_ctx_base(zs, &c, ZC_SEND_DECIDE_REPORT);
 	c.open_sends = len;
@@ -499,10 +504,7 @@ static noinline u32 zc_msg_ask_report(struct zc_msg *zs, u32 len, u64 bytes,
 	c.zerocopy = zerocopy;
 	c.queued = skb_queue_len_lockless(&zs->sk->sk_error_queue);
 	c.unwoken = READ_ONCE(zs->unwoken);
-	rcu_read_lock();
-	v = zc_send_decide(rcu_dereference(zs->policy), &c, &zs->faults);
-	rcu_read_unlock();
-	return v;
+	return zc_msg_decide(zs, &c);
 }
 
 /**
