@@ -101,6 +101,34 @@ static u32 zc_msg_progs(struct zc_msg *zs)
 	return progs;
 }
 
+/* Does the socket's policy have a program for @decision? */
+static bool zc_msg_wants(struct zc_msg *zs, u32 decision)
+{
+	bool wants;
+
+	rcu_read_lock();
+	wants = zc_send_wants(rcu_dereference(zs->policy), decision);
+	rcu_read_unlock();
+	return wants;
+}
+
+/*
+ * Is the socket's policy still registered?  A look at its slot only: a
+ * send that joins a held range needs none of its programs, and under
+ * emulation the first read of the programs' page is a TLB miss per send.
+ */
+static bool zc_msg_live(struct zc_msg *zs)
+{
+	struct zc_policy_slot *slot;
+	bool live;
+
+	rcu_read_lock();
+	slot = rcu_dereference(zs->policy);
+	live = slot && rcu_access_pointer(slot->ops);
+	rcu_read_unlock();
+	return live;
+}
+
 /* What every context says: the socket, its bounds, the decision. */
 static void zc_msg_ctx_base(struct zc_msg *zs, struct zc_send_ctx *c,
 			    u32 decision)
@@ -321,17 +349,21 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	struct ubuf_info *uarg = NULL, *done = NULL, *done2 = NULL;
 	struct mmpin pin = {};
 	unsigned long flags;
-	u32 progs, hold = 0;
+	u32 progs = 0, hold = 0;
+	bool held;
 	int v;
 
-	progs = zc_msg_progs(zs);
+	/* A send that joins a held range asks no program: look later. */
+	held = READ_ONCE(zs->hold) && zc_msg_live(zs);
+	if (!held)
+		progs = zc_msg_progs(zs);
 	/* No policy and nothing open: stock, at the cost of stock. */
-	if (!progs && !READ_ONCE(zs->open)) {
+	if (!held && !progs && !READ_ONCE(zs->open)) {
 		*stock = true;
 		return NULL;
 	}
 	/* A corked datagram's skb carries one range: stock extends it. */
-	if (!progs || (hint && sk->sk_type != SOCK_STREAM)) {
+	if ((!held && !progs) || (hint && sk->sk_type != SOCK_STREAM)) {
 		spin_lock_irqsave(&zs->lock, flags);
 		done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
 		spin_unlock_irqrestore(&zs->lock, flags);
@@ -354,7 +386,12 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	}
 
 	spin_lock_irqsave(&zs->lock, flags);
-	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
+	/*
+	 * The timer closes a range at its deadline; a send that finds it
+	 * past closes it too, by the coarse clock, which is never ahead of
+	 * the one the deadline was set by, and costs no clock read per send.
+	 */
+	if (zs->open && ktime_get_coarse_ns() >= zs->close_at_ns)
 		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
 	if (zs->open && zs->hold) {
 		if (!zc_msg_full(zs)) {
@@ -366,6 +403,19 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 		} else {
 			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
 		}
+	}
+
+	/* Not joined after all: the policy may have lost its programs. */
+	if (held)
+		progs = zc_msg_progs(zs);
+	if (!progs) {
+		if (zs->open)
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
+		spin_unlock_irqrestore(&zs->lock, flags);
+		zc_msg_put(done);
+		zc_msg_unpin(&pin);
+		*stock = true;
+		return NULL;
 	}
 
 	v = ZC_SEND_NEW;
@@ -420,7 +470,7 @@ bool zc_msg_copy(struct sock *sk, struct ubuf_info *uarg, size_t size)
 	int v;
 
 	/* Only a mode program copies, or the rule one set. */
-	if (!(zc_msg_progs(zs) & BIT(ZC_SEND_DECIDE_MODE)))
+	if (!zc_msg_wants(zs, ZC_SEND_DECIDE_MODE))
 		return false;
 	spin_lock_irqsave(&zs->lock, flags);
 	if (uarg == zs->open && zs->copy_below) {
@@ -521,15 +571,10 @@ static noinline u32 zc_msg_ask_report(struct zc_msg *zs, u32 len, u64 bytes,
 u32 zc_msg_report(struct sock *sk, u32 len, u64 bytes, bool zerocopy)
 {
 	struct zc_msg *zs = sk_zc_msg(sk);
-	bool wants;
 
-	if (!zs)
+	if (!zs || !zc_msg_wants(zs, ZC_SEND_DECIDE_REPORT))
 		return 0;
-	rcu_read_lock();
-	wants = zc_send_wants(rcu_dereference(zs->policy),
-			      ZC_SEND_DECIDE_REPORT);
-	rcu_read_unlock();
-	return wants ? zc_msg_ask_report(zs, len, bytes, zerocopy) : 0;
+	return zc_msg_ask_report(zs, len, bytes, zerocopy);
 }
 
 /**
