@@ -67,6 +67,7 @@ struct zc_msg {
 	u32				hold;		/* HOLD n, else 0 */
 	u32				copy_below;	/* mode rule, else 0 */
 	u32				open_copies;
+	bool				asks_mode;	/* it opened with one */
 	bool				timed;		/* the timer closes it */
 
 	/* Completed ranges the socket was not woken for yet. */
@@ -110,23 +111,6 @@ static bool zc_msg_wants(struct zc_msg *zs, u32 decision)
 	wants = zc_send_wants(rcu_dereference(zs->policy), decision);
 	rcu_read_unlock();
 	return wants;
-}
-
-/*
- * Is the socket's policy still registered?  A look at its slot only: a
- * send that joins a held range needs none of its programs, and under
- * emulation the first read of the programs' page is a TLB miss per send.
- */
-static bool zc_msg_live(struct zc_msg *zs)
-{
-	struct zc_policy_slot *slot;
-	bool live;
-
-	rcu_read_lock();
-	slot = rcu_dereference(zs->policy);
-	live = slot && rcu_access_pointer(slot->ops);
-	rcu_read_unlock();
-	return live;
 }
 
 /* What every context says: the socket, its bounds, the decision. */
@@ -230,6 +214,7 @@ static struct ubuf_info *zc_msg_close(struct zc_msg *zs, u32 cause)
 	WRITE_ONCE(zs->hold, 0);
 	zs->copy_below = 0;
 	zs->open_copies = 0;
+	WRITE_ONCE(zs->asks_mode, false);
 	zs->timed = false;
 	return open;
 }
@@ -302,7 +287,7 @@ static struct ubuf_info *zc_msg_extend(struct zc_msg *zs, size_t size,
 /* A new range, opened for @size bytes, becomes the socket's open one. */
 static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
 					struct ubuf_info *uarg, u32 hold,
-					struct ubuf_info **done)
+					u32 progs, struct ubuf_info **done)
 {
 	u64 now = ktime_get_ns();
 
@@ -318,6 +303,7 @@ static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
 	zs->opened_ns = now;
 	zs->close_at_ns = now + zs->timeout_ns;
 	WRITE_ONCE(zs->hold, hold);
+	WRITE_ONCE(zs->asks_mode, progs & BIT(ZC_SEND_DECIDE_MODE));
 	/* Unheld ranges are flushed after their send unless kept. */
 	if (hold) {
 		zs->timed = true;
@@ -353,8 +339,12 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	bool held;
 	int v;
 
-	/* A send that joins a held range asks no program: look later. */
-	held = READ_ONCE(zs->hold) && zc_msg_live(zs);
+	/*
+	 * A send that joins a held range asks no program, so it does not
+	 * look at the policy (under emulation, a TLB miss per send): as on a
+	 * ring, a held range takes its sends even if the policy went away.
+	 */
+	held = READ_ONCE(zs->hold);
 	if (!held)
 		progs = zc_msg_progs(zs);
 	/* No policy and nothing open: stock, at the cost of stock. */
@@ -386,13 +376,7 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	}
 
 	spin_lock_irqsave(&zs->lock, flags);
-	/*
-	 * The timer closes a range at its deadline; a send that finds it
-	 * past closes it too, by the coarse clock, which is never ahead of
-	 * the one the deadline was set by, and costs no clock read per send.
-	 */
-	if (zs->open && ktime_get_coarse_ns() >= zs->close_at_ns)
-		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
+	/* Its timer closes a held range at its deadline. */
 	if (zs->open && zs->hold) {
 		if (!zc_msg_full(zs)) {
 			if (zc_msg_fits(zs, size, &pin))
@@ -404,6 +388,9 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 			done = zc_msg_close(zs, ZC_SEND_CLOSE_FLUSH);
 		}
 	}
+	/* One a program kept open is also closed here, should it be late. */
+	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
+		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
 
 	/* Not joined after all: the policy may have lost its programs. */
 	if (held)
@@ -439,7 +426,7 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	if (!uarg)
 		return NULL;
 	spin_lock_irqsave(&zs->lock, flags);
-	zc_msg_install(zs, uarg, hold, &done2);
+	zc_msg_install(zs, uarg, hold, progs, &done2);
 	spin_unlock_irqrestore(&zs->lock, flags);
 	zc_msg_put(done2);
 	return uarg;
@@ -469,6 +456,10 @@ bool zc_msg_copy(struct sock *sk, struct ubuf_info *uarg, size_t size)
 	bool copy = false;
 	int v;
 
+	/* A held range's sends follow the policy it opened under. */
+	if (READ_ONCE(zs->hold) && uarg == READ_ONCE(zs->open) &&
+	    !READ_ONCE(zs->asks_mode))
+		return false;
 	/* Only a mode program copies, or the rule one set. */
 	if (!zc_msg_wants(zs, ZC_SEND_DECIDE_MODE))
 		return false;
