@@ -67,7 +67,7 @@ struct zc_msg {
 	u32				hold;		/* HOLD n, else 0 */
 	u32				copy_below;	/* mode rule, else 0 */
 	u32				open_copies;
-	bool				asks_mode;	/* it opened with one */
+	bool				asks_mode;	/* opened with a mode prog */
 	bool				timed;		/* the timer closes it */
 
 	/* Completed ranges the socket was not woken for yet. */
@@ -392,17 +392,18 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	if (zs->open && ktime_get_ns() >= zs->close_at_ns)
 		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
 
-	/* Not joined after all: the policy may have lost its programs. */
-	if (held)
+	/* Not joined after all: now the policy counts, if it is still there. */
+	if (held) {
 		progs = zc_msg_progs(zs);
-	if (!progs) {
-		if (zs->open)
-			done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
-		spin_unlock_irqrestore(&zs->lock, flags);
-		zc_msg_put(done);
-		zc_msg_unpin(&pin);
-		*stock = true;
-		return NULL;
+		if (!progs) {
+			if (zs->open)
+				done = zc_msg_close(zs, ZC_SEND_CLOSE_NEW);
+			spin_unlock_irqrestore(&zs->lock, flags);
+			zc_msg_put(done);
+			zc_msg_unpin(&pin);
+			*stock = true;
+			return NULL;
+		}
 	}
 
 	v = ZC_SEND_NEW;
