@@ -55,13 +55,14 @@ TEST_F_TIMEOUT(zcrx, stream_bulk_integrity, 300)
 
 /*
  * libzc end to end: zc_rx_steer() sets the NIC up from code (header split
- * off first, RSS and a rule for a new port), zc_rx_new() binds a small
- * area with a kernel refill ring, zc_rx_recv_loop() receives.
+ * off first, RSS and a rule for a new port), zc_rx_new() binds an area
+ * with a kernel refill ring, zc_rx_recv_loop() receives.  The area is
+ * the fixture's size, not smaller: see EXACT_RCVBUF.
  */
 TEST_F_TIMEOUT(zcrx, libzc_steer_and_recv_loop, 300)
 {
 	struct zc_rx_params p = {
-		.ifindex = self->ifb, .rxq = ZQ, .area_size = 256 << 10,
+		.ifindex = self->ifb, .rxq = ZQ, .area_size = AREA_PAGES * 4096,
 		.flags = ZC_RX_KERNEL_RQ,
 	};
 	unsigned short port = PORT + 10;
@@ -77,7 +78,8 @@ TEST_F_TIMEOUT(zcrx, libzc_steer_and_recv_loop, 300)
 	ASSERT_EQ(0, ring_init(&ring, ZCRX_RING_FLAGS));
 	rx = zc_rx_new(&ring, &p, &err);
 	ASSERT_NE(NULL, rx);
-	EXPECT_EQ(64, zc_rx_area_pages(rx));
+	EXPECT_EQ(AREA_PAGES, zc_rx_area_pages(rx));
+	self->rcvbuf = EXACT_RCVBUF;
 	cfd = accept_stream(self, AF_INET, self->p.nsa, "10.9.0.2", port,
 			    16 << 20, &lfd, &pid);
 	ASSERT_LE(0, cfd);
@@ -115,6 +117,7 @@ TEST_F_TIMEOUT(zcrx, several_connections, 300)
 	pid_t pid[3];
 	struct zcrx z;
 
+	self->rcvbuf = EXACT_RCVBUF;
 	ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 	for (i = 0; i < 3; i++) {
 		if (i)
@@ -157,6 +160,7 @@ TEST_F_TIMEOUT(zcrx, hugepage_area, 300)
 	ASSERT_EQ(0, ring_init(&z.ring, ZCRX_RING_FLAGS));
 	ASSERT_EQ(0, ifq_register(&z, z.rq));
 
+	self->rcvbuf = EXACT_RCVBUF;
 	stream_on(_metadata, self, &z, 16 << 20, RET_ONCE, &r);
 	EXPECT_EQ(0, r.copied_cqes);
 	ifq_free(&z);

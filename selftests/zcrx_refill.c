@@ -407,6 +407,7 @@ TEST_F_TIMEOUT(zcrx, refill_misbehaving_contained, 300)
 		ASSERT_EQ(0, ifq_setup(&z, self->ifb, ZQ));
 		ASSERT_EQ(0, set_policy(&z, names[i]));
 		ASSERT_EQ(0, arm(&z, IORING_ZCRX_NOTIF_FILL_LOW));
+		self->rcvbuf = EXACT_RCVBUF;
 		stream_on(_metadata, self, &z, 16 << 20, RET_ONCE, &r);
 		/* Every byte came, zero-copy: the queue went on. */
 		EXPECT_EQ(16 << 20, fdinfo_num(&z, "ZcrxZeroCopy"));

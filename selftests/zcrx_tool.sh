@@ -77,14 +77,17 @@ echo "1..4"
 run ipv4_user_rq zc zrtx 10.9.4.2 5501 16777216 2 -- \
 	-i zrb -q 3 -s
 run ipv6_kernel_rq_hugepages_limit zc zrtx fd04::2 5502 16777216 1 -- \
-	-i zrb -q 3 -s -6 -K -H -a 4m -l 256k
+	-i zrb -q 3 -s -6 -K -H -a 4m -b 256k -l 256k
 run loopback_copy_fallback copy zrrx 127.0.0.1 5503 4194304 1 -- \
 	-i zrb -q 3
 # 64 MiB through a 4 MiB area: every buffer comes back through the refill
 # ring 16 times.  (An area that cannot hold what the NIC has posted plus a
 # TCP window runs dry: the NIC drops, and once out-of-order data holds
-# every buffer the flow can stall.  Refill policies address that.)
+# every buffer the flow can stall.  Refill policies address that.)  The
+# 4 MiB areas come with a 256 KiB SO_RCVBUF, so that a receiver the host
+# deschedules cannot let TCP queue more than the area holds, which would
+# lend kernel pages and copy (zc-rx(1), -b).
 run area_recycling zc zrtx 10.9.4.2 5504 67108864 1 -- \
-	-i zrb -q 3 -s -a 4m
+	-i zrb -q 3 -s -a 4m -b 256k
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

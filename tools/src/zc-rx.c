@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ struct opts {
 	int queue, port, conns, v6;
 	unsigned int mod;
 	size_t area;
+	int rcvbuf;
 	unsigned int entries, limit;
 	bool steer, huge, kernel_rq, notify;
 	const char *policy;
@@ -82,7 +84,8 @@ static void usage(FILE *f, int code)
 {
 	fprintf(f,
 		"usage: %s -i IFNAME -q QUEUE -p PORT [-6] [-c CONNS] [-v MOD]\n"
-		"             [-a BYTES] [-r ENTRIES] [-l LIMIT] [-s] [-H] [-K]\n"
+		"             [-a BYTES] [-b BYTES] [-r ENTRIES] [-l LIMIT] [-s] [-H]\n"
+		"             [-K]\n"
 		"  -i IFNAME   the NIC the streams arrive on\n"
 		"  -q QUEUE    its rx queue to bind the area to\n"
 		"  -p PORT     TCP port to listen on\n"
@@ -90,6 +93,7 @@ static void usage(FILE *f, int code)
 		"  -c CONNS    connections to accept, one after the other (1)\n"
 		"  -v MOD      zc-send's pattern: byte i is (i + 1) %% MOD (256)\n"
 		"  -a BYTES    area size, suffix k, m or g (16m)\n"
+		"  -b BYTES    SO_RCVBUF of each connection (default: the sysctl's)\n"
 		"  -r ENTRIES  refill ring entries (one per area page)\n"
 		"  -l LIMIT    RECV_ZC byte limit per request (0: none)\n"
 		"  -s          set the NIC up: header split, RSS, steering\n"
@@ -115,7 +119,7 @@ static void parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .queue = -1, .conns = 1, .mod = 256,
 			    .area = 16 << 20 };
-	while ((c = getopt(argc, argv, "i:q:p:6c:v:a:r:l:sHKP:Nh")) != -1) {
+	while ((c = getopt(argc, argv, "i:q:p:6c:v:a:b:r:l:sHKP:Nh")) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -138,6 +142,15 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'a':
 			o->area = parse_size(optarg);
 			break;
+		case 'b': {
+			size_t v = parse_size(optarg);
+
+			/* The socket option takes an int. */
+			if (!v || v > INT_MAX)
+				die("bad receive buffer size '%s'", optarg);
+			o->rcvbuf = v;
+			break;
+		}
 		case 'r':
 			o->entries = atoi(optarg);
 			break;
@@ -459,6 +472,10 @@ static int listener(const struct opts *o)
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Before the handshake: accepted sockets take their window from it. */
+	if (o->rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf,
+				    sizeof(o->rcvbuf)))
+		die("SO_RCVBUF %d: %s", o->rcvbuf, strerror(errno));
 	if ((o->v6 ? bind(fd, (void *)&s6, sizeof(s6)) :
 		     bind(fd, (void *)&s4, sizeof(s4))) || listen(fd, 8))
 		die("listen on port %d: %s", o->port, strerror(errno));
