@@ -605,6 +605,47 @@ TEST_F_TIMEOUT(ranges, tcp_range_follows_skb, 120)
 	EXPECT_LE(NSENDS / 64, st.ranges);
 }
 
+/*
+ * A held TCP range's deadline passes while its sender owns the socket,
+ * inside a 64 KiB sendmsg(), again and again with a 1 us bound: the timer
+ * leaves the range to the sender, which joins held ranges without a lock,
+ * and the sender's next send closes it.  No send is lost, doubled, or
+ * hidden from the policy.
+ */
+TEST_F_TIMEOUT(ranges, tcp_deadline_while_owned, 120)
+{
+	struct zc_send_bounds b = { .timeout_ns = 1000 };
+	struct sends s = {};
+	struct zc_sock_policy_stats st;
+	struct zc_send_stats ps;
+	struct bpf_map *ps_map;
+	int i;
+
+	if (variant->type != SOCK_STREAM || variant->family != AF_INET ||
+	    !variant->policy || strcmp(variant->policy, "batch"))
+		SKIP(return, "TCP4 under batch only");
+	ASSERT_EQ(0, zc_sock_set_send_policy(self->fd, "batch", &b));
+	for (i = 0; i < NSENDS; i++)
+		ASSERT_EQ(0, send_zc(self->fd, self->buf, 64 << 10, &s));
+	ASSERT_EQ(0, drain_all(self->fd, &s));
+	for (i = 0; i < s.n; i++)
+		EXPECT_EQ(1, s.seen[i]) TH_LOG("send %d reported %d times",
+						 i, s.seen[i]);
+	ASSERT_EQ(0, zc_sock_get_send_policy(self->fd, NULL, 0, NULL, &st));
+	ps_map = bpf_object__find_map_by_name(self->pol.obj, "stats");
+	ASSERT_NE(NULL, ps_map);
+	ASSERT_EQ(0, zc_policy_read_stats(bpf_map__fd(ps_map), &ps));
+	TH_LOG("%llu ranges: by flush %llu, new %llu, limit %llu, timeout %llu",
+	       st.ranges, ps.causes[ZC_SEND_CLOSE_FLUSH],
+	       ps.causes[ZC_SEND_CLOSE_NEW], ps.causes[ZC_SEND_CLOSE_LIMIT],
+	       ps.causes[ZC_SEND_CLOSE_TIMEOUT]);
+	EXPECT_EQ(NSENDS, st.sends);
+	EXPECT_EQ(NSENDS, ps.sends);
+	EXPECT_EQ(st.ranges, ps.notifs);
+	EXPECT_LT(0, ps.causes[ZC_SEND_CLOSE_TIMEOUT]);
+	EXPECT_EQ(0, st.faults);
+}
+
 TEST_F(ranges, report_stock)
 {
 	report_case(_metadata, self, variant, 0);

@@ -51,6 +51,8 @@
 #define ZC_MSG_DEF_TIMEOUT	NSEC_PER_MSEC
 #define ZC_MSG_MIN_TIMEOUT	NSEC_PER_USEC
 #define ZC_MSG_MAX_TIMEOUT	NSEC_PER_SEC
+/* A TCP sender holds its socket for one sendmsg(): try again this soon. */
+#define ZC_MSG_OWNED_RETRY	(20 * NSEC_PER_USEC)
 
 struct zc_msg {
 	spinlock_t			lock;	/* all below but sk */
@@ -69,6 +71,7 @@ struct zc_msg {
 	u32				open_copies;
 	bool				asks_mode;	/* opened with a mode prog */
 	bool				timed;		/* the timer closes it */
+	bool				close_due;	/* past its deadline */
 
 	/* Completed ranges the socket was not woken for yet. */
 	u32				unwoken;
@@ -216,6 +219,7 @@ static struct ubuf_info *zc_msg_close(struct zc_msg *zs, u32 cause)
 	zs->open_copies = 0;
 	WRITE_ONCE(zs->asks_mode, false);
 	zs->timed = false;
+	WRITE_ONCE(zs->close_due, false);
 	return open;
 }
 
@@ -312,6 +316,38 @@ static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
 	return uarg;
 }
 
+/*
+ * A TCP send joins its socket's held range without zs->lock.  Only the
+ * socket's owner opens, joins or closes a TCP range, but for the timer,
+ * which closes one only while no sender owns the socket (zc_msg_timer()).
+ * So the range and its fields stay put, and the socket's reference keeps
+ * it alive; what does not fit goes the locked way.
+ */
+static struct ubuf_info *zc_msg_join_owned(struct zc_msg *zs, size_t size)
+{
+	struct ubuf_info *open = READ_ONCE(zs->open);
+	u32 hold = READ_ONCE(zs->hold);
+	struct ubuf_info_msgzc *z;
+
+	sock_owned_by_me(zs->sk);
+
+	if (!open || !hold || READ_ONCE(zs->close_due))
+		return NULL;
+	z = zc_range(open);
+	if (z->len >= hold || z->bytelen + size > READ_ONCE(zs->max_bytes) ||
+	    z->id + z->len != (u32)atomic_read(&zs->sk->sk_zckey))
+		return NULL;
+	/* As stock extends a range: charged to the range's user. */
+	if (mm_account_pinned_pages(&z->mmp, size))
+		return NULL;
+	WRITE_ONCE(z->len, z->len + 1);
+	z->bytelen += size;
+	atomic_inc(&zs->sk->sk_zckey);
+	net_zcopy_get(open);
+	zs->sends++;
+	return open;
+}
+
 static void zc_msg_unpin(struct mmpin *pin)
 {
 	mm_unaccount_pinned_pages(pin);
@@ -345,6 +381,11 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	 * ring, a held range takes its sends even if the policy went away.
 	 */
 	held = READ_ONCE(zs->hold);
+	if (held && sk->sk_type == SOCK_STREAM) {
+		uarg = zc_msg_join_owned(zs, size);
+		if (uarg)
+			return uarg;
+	}
 	if (!held)
 		progs = zc_msg_progs(zs);
 	/* No policy and nothing open: stock, at the cost of stock. */
@@ -376,8 +417,8 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	}
 
 	spin_lock_irqsave(&zs->lock, flags);
-	/* Its timer closes a held range at its deadline. */
-	if (zs->open && zs->hold) {
+	/* Its timer closes a held range at its deadline, or marks it due. */
+	if (zs->open && zs->hold && !zs->close_due) {
 		if (!zc_msg_full(zs)) {
 			if (zc_msg_fits(zs, size, &pin))
 				goto join;
@@ -614,25 +655,38 @@ static enum hrtimer_restart zc_msg_timer(struct hrtimer *t)
 	struct sock *sk = zs->sk;
 	struct ubuf_info *done = NULL;
 	u64 now = ktime_get_ns(), next = U64_MAX;
+	bool wake = false, owned = false;
 	unsigned long flags;
-	bool wake = false;
 
+	/* TCP's sender joins without zs->lock: not while it owns the socket. */
+	if (sk->sk_type == SOCK_STREAM) {
+		bh_lock_sock(sk);
+		owned = sock_owned_by_user(sk);
+	}
 	spin_lock_irqsave(&zs->lock, flags);
 	zs->timer_at_ns = 0;
-	if (zs->open && now >= zs->close_at_ns)
-		done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
+	if (zs->open && now >= zs->close_at_ns) {
+		/* Its next send closes it, or this timer once it is free. */
+		if (owned && zs->hold)
+			WRITE_ONCE(zs->close_due, true);
+		else
+			done = zc_msg_close(zs, ZC_SEND_CLOSE_TIMEOUT);
+	}
 	if (zs->unwoken && now >= zs->wake_at_ns) {
 		zs->unwoken = 0;
 		zs->wakeups++;
 		wake = true;
 	}
 	if (zs->open && zs->timed)
-		next = zs->close_at_ns;
+		next = max(zs->close_at_ns,
+			   zs->close_due ? now + ZC_MSG_OWNED_RETRY : 0);
 	if (zs->unwoken)
 		next = min(next, zs->wake_at_ns);
 	if (next != U64_MAX)
 		zc_msg_arm(zs, next);
 	spin_unlock_irqrestore(&zs->lock, flags);
+	if (sk->sk_type == SOCK_STREAM)
+		bh_unlock_sock(sk);
 
 	zc_msg_put(done);
 	if (wake && !sock_flag(sk, SOCK_DEAD))
