@@ -323,18 +323,22 @@ static struct ubuf_info *zc_msg_install(struct zc_msg *zs,
  * So the range and its fields stay put, and the socket's reference keeps
  * it alive; what does not fit goes the locked way.
  */
-static struct ubuf_info *zc_msg_join_owned(struct zc_msg *zs, size_t size)
+static struct ubuf_info *zc_msg_join_owned(struct zc_msg *zs, size_t size,
+					   struct ubuf_info *hint)
 {
 	struct ubuf_info *open = READ_ONCE(zs->open);
-	u32 hold = READ_ONCE(zs->hold);
+	u32 max = READ_ONCE(zs->hold);
 	struct ubuf_info_msgzc *z;
 
 	sock_owned_by_me(zs->sk);
 
-	if (!open || !hold || READ_ONCE(zs->close_due))
+	if (!open || !max || READ_ONCE(zs->close_due))
 		return NULL;
 	z = zc_range(open);
-	if (z->len >= hold || z->bytelen + size > READ_ONCE(zs->max_bytes) ||
+	/* Full, but its skb is still the tail: see zc_msg_extends_skb(). */
+	if (z->len >= max && hint == open)
+		max = READ_ONCE(zs->max_sends);
+	if (z->len >= max || z->bytelen + size > READ_ONCE(zs->max_bytes) ||
 	    z->id + z->len != (u32)atomic_read(&zs->sk->sk_zckey))
 		return NULL;
 	/* As stock extends a range: charged to the range's user. */
@@ -382,7 +386,7 @@ struct ubuf_info *zc_msg_realloc(struct sock *sk, size_t size,
 	 */
 	held = READ_ONCE(zs->hold);
 	if (held && sk->sk_type == SOCK_STREAM) {
-		uarg = zc_msg_join_owned(zs, size);
+		uarg = zc_msg_join_owned(zs, size, hint);
 		if (uarg)
 			return uarg;
 	}
