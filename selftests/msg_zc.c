@@ -606,11 +606,12 @@ TEST_F_TIMEOUT(ranges, tcp_range_follows_skb, 120)
 }
 
 /*
- * A held TCP range's deadline passes while its sender owns the socket,
- * inside a 64 KiB sendmsg(), again and again with a 1 us bound: the timer
+ * With a 1 us bound, a held TCP range's deadline passes again and again,
+ * mostly inside a 64 KiB sendmsg() that owns the socket: there the timer
  * leaves the range to the sender, which joins held ranges without a lock,
- * and the sender's next send closes it.  No send is lost, doubled, or
- * hidden from the policy.
+ * and the sender's next send closes it.  The test cannot see which of the
+ * two closed a range; it checks that none of the races loses, doubles or
+ * hides a send from the policy.
  */
 TEST_F_TIMEOUT(ranges, tcp_deadline_while_owned, 120)
 {

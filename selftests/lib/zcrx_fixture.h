@@ -342,8 +342,8 @@ static inline pid_t sender(const char *ns, const char *addr, int port, size_t le
  * buffer with about 1300 4 KiB buffers, more than a 1024-buffer area;
  * the pool then finds none for IO_ZCRX_STUCK and lends kernel pages,
  * whose data is copied.  Tests that count a copy as a failure bound each
- * receive buffer with this instead: 512 KiB of truesize, about 110
- * packets, leaves room for three streams.
+ * receive buffer with this instead; the kernel doubles it to 512 KiB of
+ * truesize, about 110 packets, which leaves room for three streams.
  */
 #define EXACT_RCVBUF	(256 << 10)
 

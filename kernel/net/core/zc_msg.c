@@ -229,6 +229,14 @@ static void zc_msg_put(struct ubuf_info *uarg)
 		net_zcopy_put(uarg);
 }
 
+/* Has range @z, of @max sends, room for @size more bytes at the next id? */
+static bool zc_msg_room(struct zc_msg *zs, struct ubuf_info_msgzc *z,
+			size_t size, u32 max)
+{
+	return z->id + z->len == (u32)atomic_read(&zs->sk->sk_zckey) &&
+	       z->len < max && z->bytelen + size <= READ_ONCE(zs->max_bytes);
+}
+
 /* May @size more bytes, pinned by @pin, join the open range of @max sends? */
 static bool zc_msg_fits_upto(struct zc_msg *zs, size_t size,
 			     struct mmpin *pin, u32 max)
@@ -237,9 +245,7 @@ static bool zc_msg_fits_upto(struct zc_msg *zs, size_t size,
 
 	lockdep_assert_held(&zs->lock);
 
-	return z->id + z->len == (u32)atomic_read(&zs->sk->sk_zckey) &&
-	       z->len < max && z->bytelen + size <= zs->max_bytes &&
-	       z->mmp.user == pin->user;
+	return zc_msg_room(zs, z, size, max) && z->mmp.user == pin->user;
 }
 
 static bool zc_msg_fits(struct zc_msg *zs, size_t size, struct mmpin *pin)
@@ -338,8 +344,7 @@ static struct ubuf_info *zc_msg_join_owned(struct zc_msg *zs, size_t size,
 	/* Full, but its skb is still the tail: see zc_msg_extends_skb(). */
 	if (z->len >= max && hint == open)
 		max = READ_ONCE(zs->max_sends);
-	if (z->len >= max || z->bytelen + size > READ_ONCE(zs->max_bytes) ||
-	    z->id + z->len != (u32)atomic_read(&zs->sk->sk_zckey))
+	if (!zc_msg_room(zs, z, size, max))
 		return NULL;
 	/* As stock extends a range: charged to the range's user. */
 	if (mm_account_pinned_pages(&z->mmp, size))
