@@ -279,7 +279,9 @@ TEST_F(zc, register_errors)
 	EXPECT_EQ(-EFAULT, reg_raw(rfd, (void *)8, 1));
 	q = p, q.flags = 0;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
-	q = p, q.flags = 3;
+	q = p, q.flags = IORING_ZC_SEND_COALESCE | 4;
+	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
+	q = p, q.flags = IORING_ZC_SEND_COPY_ALONE;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
 	q = p, q.__resv[3] = 1;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
@@ -403,7 +405,7 @@ TEST_F(zc, never_flush_is_bounded)
 	EXPECT_EQ(3, self->skel->bss->closes);
 	EXPECT_EQ(ZC_SEND_CLOSE_TIMEOUT, self->skel->bss->last_cause);
 	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
-	EXPECT_STREQ("notifs=3 sends=12", val);
+	EXPECT_STREQ("notifs=3 sends=12 alone=0", val);
 }
 
 /* Garbage verdicts are faults; the kernel decides stock behaviour. */
@@ -566,6 +568,91 @@ TEST_F(zc, mode_rule_per_notification)
 		EXPECT_EQ(zc_cqe_seq(&s.notif[i]) == 4,
 			  zc_notif_copied(&s.notif[i]));
 	EXPECT_EQ(2, self->skel->bss->modes);
+}
+
+/*
+ * IORING_ZC_SEND_COPY_ALONE: once copy_small's rule is in force for the
+ * open notification, a short SEND_ZC goes alone (no number, no F_MORE,
+ * its full length sent); the first send of a notification, long sends
+ * and IOSQE_CQE_SKIP_SUCCESS sends take numbers, and the NOTIFs still
+ * cover those contiguously.  The tracker releases all of them exactly
+ * once, and closed() counts the lone copies with the copied sends.
+ */
+TEST_F(zc, copy_alone)
+{
+	/* 100: copied by the rule, 8000: zero-copy; 'k': skip success */
+	static const struct { unsigned int len; char kind; } s_[] = {
+		{ 100, 'm' }, { 100, 'a' }, { 8000, 'm' }, { 100, 'k' },
+		{ 100, 'a' }, { 8000, 'm' },		/* 4 members: closes */
+		{ 100, 'm' }, { 100, 'a' }, { 8000, 'm' }, { 8000, 'm' },
+		{ 8000, 'm' },
+	};
+	const int n = sizeof(s_) / sizeof(s_[0]);
+	struct { __u32 threshold, sends; } knobs = { 2048, 4 };
+	struct copy_small *cs = copy_small__open_and_load();
+	struct zc_tracker *t = zc_tracker_new(64);
+	struct zc_send_stats st;
+	struct io_uring_cqe c[32];
+	struct bpf_link *link;
+	int i, j, released = 0;
+	struct split sp;
+	char val[128];
+	__u32 zero = 0;
+	__u64 ud;
+
+	ASSERT_NE(NULL, cs);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, bpf_map__update_elem(cs->maps.knobs, &zero, sizeof(zero),
+					  &knobs, sizeof(knobs), 0));
+	ASSERT_EQ(0, zc_policy_attach(cs->maps.copy_small, NULL, &link));
+	/* An unknown flag beside it is still refused. */
+	EXPECT_EQ(-EINVAL, zc_register_send_policy_flags(&self->ring,
+			"copy_small", &slow, IORING_ZC_SEND_COPY_ALONE | 4));
+	ASSERT_EQ(0, zc_register_send_policy_flags(&self->ring, "copy_small",
+			&slow, IORING_ZC_SEND_COPY_ALONE));
+	/* One at a time: the rule is set as a notification's first send is
+	 * issued, which inline submission does before the next is prepared.
+	 */
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, zc_tracker_submit(t, i));
+		ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf,
+					s_[i].len, i, 0, s_[i].kind == 'k' ?
+					IOSQE_CQE_SKIP_SUCCESS : 0, true));
+	}
+	split_cqes(c, reap(&self->ring, c, 32, 2000), &sp);
+	ASSERT_EQ(n - 1, sp.firsts);
+	EXPECT_EQ(2, check_cover(&sp, 0, 8));
+	for (i = 0; i < sp.firsts; i++) {
+		const struct io_uring_cqe *f = &sp.first[i];
+
+		ud = f->user_data;
+		ASSERT_GT(n, ud);
+		EXPECT_EQ((int)s_[ud].len, f->res);
+		EXPECT_EQ(s_[ud].kind != 'a', !!(f->flags & IORING_CQE_F_MORE));
+	}
+	/* CQE order: every first CQE, then the NOTIFs. */
+	for (i = 0; i < sp.firsts; i++)
+		released += zc_tracker_cqe(t, &sp.first[i]);
+	for (i = 0; i < sp.notifs; i++)
+		released += zc_tracker_cqe(t, &sp.notif[i]);
+	EXPECT_EQ(n, released);
+	EXPECT_EQ(0, zc_tracker_inflight(t));
+	for (i = 0, j = 0; !zc_tracker_pop(t, &ud); i++)
+		j |= 1 << ud;
+	EXPECT_EQ(n, i);
+	EXPECT_EQ((1 << n) - 1, j);
+
+	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
+	EXPECT_STREQ("notifs=2 sends=8 alone=3", val);
+	ASSERT_EQ(0, zc_policy_read_stats(bpf_map__fd(cs->maps.stats), &st));
+	EXPECT_EQ(2, st.notifs);
+	EXPECT_EQ(11, st.sends);
+	/* Three lone copies, and the three short members. */
+	EXPECT_EQ(6, st.copy_sends);
+	EXPECT_EQ(5, st.zc_sends);
+	zc_tracker_free(t);
+	zc_policy_detach(link);
+	copy_small__destroy(cs);
 }
 
 /*

@@ -73,6 +73,8 @@ FIXTURE_VARIANT(nic) {
 	const char *obj;	/* NULL: no BPF policy */
 	const char *map;
 	const char *name;	/* NULL: no opt-in, a stock ring */
+	unsigned int flags;	/* IORING_ZC_SEND_* beside COALESCE */
+	unsigned int copy_below;	/* copy_small's threshold, 0: its own */
 };
 
 FIXTURE_VARIANT_ADD(nic, stock) { };
@@ -90,6 +92,12 @@ FIXTURE_VARIANT_ADD(nic, copy_small) {
 	.obj = "bpf/copy_small.bpf.o", .map = "copy_small",
 	.name = "copy_small",
 };
+/* Every send copied, all but each notification's first alone. */
+FIXTURE_VARIANT_ADD(nic, copy_alone) {
+	.obj = "bpf/copy_small.bpf.o", .map = "copy_small",
+	.name = "copy_small", .flags = IORING_ZC_SEND_COPY_ALONE,
+	.copy_below = 2 * BUFSZ,
+};
 FIXTURE_VARIANT_ADD(nic, never_flush) {
 	.obj = "selftests/bpf/zc_send_test.bpf.o", .map = "never_flush",
 	.name = "t_never_flush",
@@ -102,6 +110,15 @@ FIXTURE_SETUP(nic)
 	if (variant->obj)
 		ASSERT_EQ(0, zc_test_policy_load(&self->pol, variant->obj,
 					 variant->map));
+	if (variant->copy_below) {
+		struct bpf_map *m = bpf_object__find_map_by_name(self->pol.obj,
+								 "knobs");
+		__u32 knobs[2] = { variant->copy_below, 0 }, zero = 0;
+
+		ASSERT_NE(NULL, m);
+		ASSERT_EQ(0, bpf_map__update_elem(m, &zero, sizeof(zero),
+						  knobs, sizeof(knobs), 0));
+	}
 }
 
 FIXTURE_TEARDOWN(nic)
@@ -120,7 +137,28 @@ static int opt_in(const FIXTURE_VARIANT(nic) *variant, struct io_uring *ring)
 
 	if (!variant->name)
 		return 0;
-	return zc_register_send_policy(ring, variant->name, &b);
+	return zc_register_send_policy_flags(ring, variant->name, &b,
+					     variant->flags);
+}
+
+/* Sends of @ring that went alone (fdinfo ZcSendDone), or -1. */
+static long long sends_alone(struct io_uring *ring)
+{
+	unsigned long long notifs, sends, alone;
+	char path[64], line[256];
+	long long ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring->ring_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "ZcSendDone:\tnotifs=%llu sends=%llu alone=%llu",
+			   &notifs, &sends, &alone) == 3)
+			ret = alone;
+	fclose(f);
+	return ret;
 }
 
 TEST_F_TIMEOUT(nic, buffer_reuse, 600)
@@ -194,6 +232,9 @@ TEST_F_TIMEOUT(nic, buffer_reuse, 600)
 	}
 	EXPECT_EQ(0, zc_tracker_inflight(t));
 	EXPECT_EQ(0, zc_wait_child(rx));
+	/* The copies went alone, but each notification's first. */
+	if (variant->flags & IORING_ZC_SEND_COPY_ALONE)
+		EXPECT_LT(STREAM / BUFSZ / 2, sends_alone(&ring));
 	io_uring_queue_exit(&ring);
 	zc_tracker_free(t);
 	munmap(bufs, NBUF * BUFSZ);

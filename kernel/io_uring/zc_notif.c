@@ -84,6 +84,8 @@ struct io_zc_ring {
 	u32				max_sends;
 	u64				max_bytes;
 	u64				timeout_ns;
+	/* IORING_ZC_SEND_COPY_ALONE: a send the rule copies is no member. */
+	bool				copy_alone;
 
 	/* Under uring_lock. */
 	u64				next_seq;
@@ -97,6 +99,7 @@ struct io_zc_ring {
 	/* Completed notifications and their sends, under uring_lock. */
 	u64				nr_done;
 	u64				nr_done_sends;
+	u64				nr_alone;
 	struct io_zc_report		report;
 	/* The owner the next report names: read at an opening after each
 	 * report, in the submitter's context.
@@ -564,6 +567,49 @@ static noinline int io_zc_ask_join(struct io_zc_ring *zr,
 	return io_zc_decide(zr, &c);
 }
 
+/*
+ * May @info's send go alone, copied and in no notification?  Only on a
+ * ring that allows it, for a send of known length that the open
+ * notification's copy rule copies.  A send with IOSQE_CQE_SKIP_SUCCESS
+ * always takes a number: the application counts them.
+ */
+static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
+			struct io_kiocb *req,
+			const struct io_zc_send_info *info, u32 progs)
+{
+	u32 below;
+
+	if (!zr->copy_alone || !zn || !info->len ||
+	    (req->flags & REQ_F_CQE_SKIP) ||
+	    !(progs & BIT(ZC_SEND_DECIDE_MODE)) ||
+	    test_bit(IO_ZC_CLOSED, &zn->state))
+		return false;
+	below = READ_ONCE(zn->copy_below);
+	return below && info->len < below;
+}
+
+/*
+ * @req goes alone: copied, its buffer free when the send returns, as with
+ * IORING_OP_SEND.  It takes no number and no reference to a notification,
+ * and its first CQE has no F_MORE.  The request itself holds a registered
+ * buffer's node.  The policy hears of it in the next report, as a copied
+ * send outside any notification.
+ */
+static void io_zc_go_alone(struct io_zc_ring *zr, struct io_kiocb *req,
+			   struct io_zc_send_info *info)
+{
+	struct io_zc_report *r = &zr->report;
+
+	info->decided = 1;
+	info->copy = 1;
+	if (info->flags & ZC_SEND_F_FIXED_BUF)
+		io_req_set_rsrc_node(req, req->ctx, 0);
+	zr->nr_alone++;
+	r->sends++;
+	r->copied++;
+	r->bytes += info->len;
+}
+
 /**
  * io_zc_join() - put a send into a notification, at submission
  * @req: the SEND_ZC or SENDMSG_ZC request, fully prepared
@@ -575,6 +621,8 @@ static noinline int io_zc_ask_join(struct io_zc_ring *zr,
  * one closes the open one, so that ranges stay contiguous.  A policy that
  * opened it asking it to hold n sends is not asked again until it has
  * them: batching costs one program run per notification, not per send.
+ * On a ring with IORING_ZC_SEND_COPY_ALONE, a send the open notification's
+ * copy rule copies joins nothing, and @notifp is set to NULL.
  *
  * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
  * -ENOMEM.
@@ -591,14 +639,20 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 
 	lockdep_assert_held(&ctx->uring_lock);
 
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+
+	if (io_zc_alone(zr, zn, req, info, progs)) {
+		io_zc_go_alone(zr, req, info);
+		*notifp = NULL;
+		return 0;
+	}
+
 	oldest = list_first_entry_or_null(&zr->notifs, struct io_zc_notif,
 					  node);
 	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
 		return -EBUSY;
-
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
 
 	open = zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info);
 	if (open && zn->held) {
@@ -824,7 +878,8 @@ void __io_zc_report(struct io_ring_ctx *ctx)
 {
 	struct io_zc_ring *zr = ctx->zc_send;
 
-	if (zr->report.notifs)
+	/* Notifications, or sends that went alone. */
+	if (zr->report.sends)
 		io_zc_report_flush(zr);
 }
 
@@ -964,7 +1019,8 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 		return -EINVAL;
 	if (copy_from_user(&p, arg, sizeof(p)))
 		return -EFAULT;
-	if (p.flags != IORING_ZC_SEND_COALESCE ||
+	if (!(p.flags & IORING_ZC_SEND_COALESCE) ||
+	    (p.flags & ~IORING_ZC_SEND_FLAGS) ||
 	    memchr_inv(p.__resv, 0, sizeof(p.__resv)) ||
 	    strnlen(p.name, sizeof(p.name)) == sizeof(p.name))
 		return -EINVAL;
@@ -999,6 +1055,7 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 	zr->max_sends = p.max_sends;
 	zr->max_bytes = p.max_bytes;
 	zr->timeout_ns = p.timeout_ns;
+	zr->copy_alone = p.flags & IORING_ZC_SEND_COPY_ALONE;
 	old = rcu_replace_pointer(zr->policy, slot,
 				  lockdep_is_held(&ctx->uring_lock));
 	/* Readers in io-wq hold the old one under RCU; the registry frees
@@ -1038,8 +1095,8 @@ void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 	seq_printf(m, "ZcSendBounds:\tsends=%u bytes=%llu timeout_ns=%llu\n",
 		   zr->max_sends, zr->max_bytes, zr->timeout_ns);
 	seq_printf(m, "ZcSendFaults:\t%d\n", atomic_read(&zr->faults));
-	seq_printf(m, "ZcSendDone:\tnotifs=%llu sends=%llu\n",
-		   zr->nr_done, zr->nr_done_sends);
+	seq_printf(m, "ZcSendDone:\tnotifs=%llu sends=%llu alone=%llu\n",
+		   zr->nr_done, zr->nr_done_sends, zr->nr_alone);
 	seq_printf(m, "ZcSendNotifs:\t%u (%zu bytes held)\n", zr->nr_notifs,
 		   zr->nr_notifs * io_zc_notif_size(ctx));
 	zn = zr->open;

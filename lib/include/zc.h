@@ -40,6 +40,9 @@ struct io_uring_zc_send_policy {
 	__u64	__resv[4];
 };
 #endif
+#ifndef IORING_ZC_SEND_COPY_ALONE
+#define IORING_ZC_SEND_COPY_ALONE	(1U << 1)
+#endif
 
 /* 6.2's, which liburing 2.3's header lacks. */
 #ifndef IORING_NOTIF_USAGE_ZC_COPIED
@@ -168,6 +171,10 @@ struct zc_send_bounds {
 
 int zc_register_send_policy(struct io_uring *ring, const char *name,
 			    struct zc_send_bounds *bounds);
+/* @flags: IORING_ZC_SEND_COPY_ALONE, or 0. */
+int zc_register_send_policy_flags(struct io_uring *ring, const char *name,
+				  struct zc_send_bounds *bounds,
+				  unsigned int flags);
 
 /* MSG_ZEROCOPY sockets under a send policy (SO_ZC_POLICY). */
 struct zc_sock_policy_stats {

@@ -15,8 +15,15 @@
 int zc_register_send_policy(struct io_uring *ring, const char *name,
 			    struct zc_send_bounds *bounds)
 {
+	return zc_register_send_policy_flags(ring, name, bounds, 0);
+}
+
+int zc_register_send_policy_flags(struct io_uring *ring, const char *name,
+				  struct zc_send_bounds *bounds,
+				  unsigned int flags)
+{
 	struct io_uring_zc_send_policy p = {
-		.flags = IORING_ZC_SEND_COALESCE,
+		.flags = IORING_ZC_SEND_COALESCE | flags,
 	};
 	int ret;
 
@@ -256,10 +263,24 @@ static int zc_notif_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
 
 	if (!count)
 		return zc_stock_notif_cqe(t, cqe);
+	/* Confirmed numbers first: a send whose first CQE is still to come
+	 * may have taken none (IORING_ZC_SEND_COPY_ALONE), and its predicted
+	 * number then belongs to a later send.
+	 */
 	for (i = t->head; i != t->tail && n < count; i++) {
 		struct zc_entry *e = &t->e[i & t->mask];
 
-		if (e->state == ZC_PENDING &&
+		if (e->state == ZC_PENDING && e->confirmed &&
+		    (__u16)(e->seq - first) < count) {
+			zc_release(t, e);
+			n++;
+		}
+	}
+	/* Then the predicted ones: IOSQE_CQE_SKIP_SUCCESS sends. */
+	for (i = t->head; i != t->tail && n < count; i++) {
+		struct zc_entry *e = &t->e[i & t->mask];
+
+		if (e->state == ZC_PENDING && !e->confirmed &&
 		    (__u16)(e->seq - first) < count) {
 			zc_release(t, e);
 			n++;

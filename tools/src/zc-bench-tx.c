@@ -17,7 +17,8 @@
  *   zc_per_send     SEND_ZC under the per_send policy
  *   zc_batch        ... batch (64 sends per notification)
  *   zc_adaptive     ... adaptive
- *   zc_copy_small   ... copy_small
+ *   zc_copy_small   ... copy_small, on a ring that lets the sends it
+ *                   copies go alone (IORING_ZC_SEND_COPY_ALONE)
  *   msg_zerocopy    send(2) with MSG_ZEROCOPY, error queue drained
  *   msg_zerocopy_per_send, _batch, _adaptive, _copy_small
  *                   ... under that policy (SO_ZC_POLICY)
@@ -308,7 +309,11 @@ static void ring_for(const struct mode *m, struct io_uring *ring)
 			b.max_bytes = 16ULL << 20;
 			b.timeout_ns = 10000000ULL;
 		}
-		err = zc_register_send_policy(ring, m->policy, &b);
+		/* Only copy_small copies by rule; for the others the flag
+		 * changes nothing.
+		 */
+		err = zc_register_send_policy_flags(ring, m->policy, &b,
+						    IORING_ZC_SEND_COPY_ALONE);
 		if (err)
 			die(m->policy, -err);
 	}

@@ -59,7 +59,9 @@ struct zc_send_ctx {
 	/*
 	 * The notifications that completed since the last report (closed):
 	 * open_sends and open_bytes are their totals, and they all closed
-	 * for the same cause.
+	 * for the same cause.  On an io_uring ring with
+	 * IORING_ZC_SEND_COPY_ALONE the totals also count the sends copied
+	 * alone since the last report, in no notification: notifs may be 0.
 	 */
 	u32 cause;		/* ZC_SEND_CLOSE_* */
 	u32 copy_sends;		/* of their open_sends, those copied */
