@@ -408,6 +408,37 @@ TEST_F(zc, never_flush_is_bounded)
 	EXPECT_STREQ("notifs=3 sends=12 alone=0", val);
 }
 
+/*
+ * Unknown SEND_ZC flags in sqe->ioprio, the kernel's own bit 15 among
+ * them, fail the send with -EINVAL, on a stock ring (whose failed send
+ * still has F_MORE and a NOTIF, as 6.12's) and on a coalescing one
+ * (without either), and the ring goes on working.
+ */
+TEST_F(zc, unknown_send_flags)
+{
+	static const unsigned int bad[] = { 0x8000, 0x4000, 0x0100, 0x0020 };
+	struct io_uring_cqe c[8];
+	struct split s;
+	unsigned int i;
+
+	for (i = 0; i < 2 * ARRAY_SIZE(bad); i++) {
+		bool coalesced = i >= ARRAY_SIZE(bad);
+
+		if (i == ARRAY_SIZE(bad))
+			ASSERT_EQ(0, zc_register_send_policy(&self->ring, "",
+							     NULL));
+		ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, i, bad[i % ARRAY_SIZE(bad)],
+					0, true));
+		split_cqes(c, reap(&self->ring, c, 8, 200), &s);
+		ASSERT_EQ(1, s.firsts);
+		EXPECT_EQ(-EINVAL, s.first[0].res);
+		EXPECT_EQ(!coalesced, s.more);
+		EXPECT_EQ(!coalesced, s.notifs);
+	}
+	ASSERT_EQ(1, send_and_cover(&self->ring, self->fd, self->buf, 0, 1));
+}
+
 /* Garbage verdicts are faults; the kernel decides stock behaviour. */
 TEST_F(zc, garbage_verdicts_are_faults)
 {
@@ -575,17 +606,21 @@ TEST_F(zc, mode_rule_per_notification)
  * open notification, a short SEND_ZC goes alone (no number, no F_MORE,
  * its full length sent); the first send of a notification, long sends
  * and IOSQE_CQE_SKIP_SUCCESS sends take numbers, and the NOTIFs still
- * cover those contiguously.  The tracker releases all of them exactly
- * once, and closed() counts the lone copies with the copied sends.
+ * cover those contiguously.  A lone send counts as one of the 4 sends
+ * copy_small holds, so each notification closes on its 4th send.  The
+ * tracker releases all of them exactly once, and closed() counts the
+ * lone copies with the copied sends.
  */
 TEST_F(zc, copy_alone)
 {
 	/* 100: copied by the rule, 8000: zero-copy; 'k': skip success */
 	static const struct { unsigned int len; char kind; } s_[] = {
+		/* numbers 0-2 */
 		{ 100, 'm' }, { 100, 'a' }, { 8000, 'm' }, { 100, 'k' },
-		{ 100, 'a' }, { 8000, 'm' },		/* 4 members: closes */
+		/* 3-4 */
+		{ 100, 'm' }, { 100, 'a' }, { 100, 'a' }, { 8000, 'm' },
+		/* 5-7 */
 		{ 100, 'm' }, { 100, 'a' }, { 8000, 'm' }, { 8000, 'm' },
-		{ 8000, 'm' },
 	};
 	const int n = sizeof(s_) / sizeof(s_[0]);
 	struct { __u32 threshold, sends; } knobs = { 2048, 4 };
@@ -621,7 +656,7 @@ TEST_F(zc, copy_alone)
 	}
 	split_cqes(c, reap(&self->ring, c, 32, 2000), &sp);
 	ASSERT_EQ(n - 1, sp.firsts);
-	EXPECT_EQ(2, check_cover(&sp, 0, 8));
+	EXPECT_EQ(3, check_cover(&sp, 0, 8));
 	for (i = 0; i < sp.firsts; i++) {
 		const struct io_uring_cqe *f = &sp.first[i];
 
@@ -643,13 +678,13 @@ TEST_F(zc, copy_alone)
 	EXPECT_EQ((1 << n) - 1, j);
 
 	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
-	EXPECT_STREQ("notifs=2 sends=8 alone=3", val);
+	EXPECT_STREQ("notifs=3 sends=8 alone=4", val);
 	ASSERT_EQ(0, zc_policy_read_stats(bpf_map__fd(cs->maps.stats), &st));
-	EXPECT_EQ(2, st.notifs);
-	EXPECT_EQ(11, st.sends);
-	/* Three lone copies, and the three short members. */
-	EXPECT_EQ(6, st.copy_sends);
-	EXPECT_EQ(5, st.zc_sends);
+	EXPECT_EQ(3, st.notifs);
+	EXPECT_EQ(12, st.sends);
+	/* Four lone copies, and the four short members. */
+	EXPECT_EQ(8, st.copy_sends);
+	EXPECT_EQ(4, st.zc_sends);
 	zc_tracker_free(t);
 	zc_policy_detach(link);
 	copy_small__destroy(cs);

@@ -124,7 +124,9 @@ struct io_zc_notif {
 	u64				first_seq;
 	/* CLOCK_MONOTONIC ns, read when first needed; 0 until then. */
 	u64				opened_ns;
-	/* Sends it takes: the ring's bound, or fewer if the policy said. */
+	/* Sends it takes: the ring's bound, or fewer if the policy said;
+	 * a held one's shrinks as sends go alone (under uring_lock).
+	 */
 	u32				max_sends;
 	bool				held;	/* the policy chose max_sends */
 	bool				timed;	/* its sends' ages are measured */
@@ -528,7 +530,7 @@ static bool io_zc_full(struct io_zc_notif *zn)
 {
 	struct io_zc_ring *zr = zn->zr;
 
-	return READ_ONCE(zn->nr_sends) >= zn->max_sends ||
+	return READ_ONCE(zn->nr_sends) >= READ_ONCE(zn->max_sends) ||
 	       atomic64_read(&zn->bytes) >= zr->max_bytes;
 }
 
@@ -589,14 +591,14 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
 }
 
 /*
- * @req goes alone: copied, its buffer free when the send returns, as with
- * IORING_OP_SEND.  It takes no number and no reference to a notification,
- * and its first CQE has no F_MORE.  The request itself holds a registered
- * buffer's node.  The policy hears of it in the next report, as a copied
- * send outside any notification.
+ * @req goes alone, past the open notification @zn: copied, its buffer
+ * free when the send returns, as with IORING_OP_SEND.  It takes no number
+ * and no reference to @zn, and its first CQE has no F_MORE.  The request
+ * itself holds a registered buffer's node.  The policy hears of it in the
+ * next report, as a copied send outside any notification, counted now.
  */
-static void io_zc_go_alone(struct io_zc_ring *zr, struct io_kiocb *req,
-			   struct io_zc_send_info *info)
+static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
+			   struct io_kiocb *req, struct io_zc_send_info *info)
 {
 	struct io_zc_report *r = &zr->report;
 
@@ -608,6 +610,16 @@ static void io_zc_go_alone(struct io_zc_ring *zr, struct io_kiocb *req,
 	r->sends++;
 	r->copied++;
 	r->bytes += info->len;
+
+	/* It takes one of the sends a held notification waits for, which
+	 * then closes as often as it would have without the flag, rather
+	 * than hold its members' NOTIF until the timeout.
+	 */
+	if (zn->held) {
+		WRITE_ONCE(zn->max_sends, zn->max_sends - 1);
+		if (zn->max_sends <= zn->nr_sends)
+			io_zc_close(zn, ZC_SEND_CLOSE_FLUSH, false);
+	}
 }
 
 /**
@@ -644,7 +656,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	rcu_read_unlock();
 
 	if (io_zc_alone(zr, zn, req, info, progs)) {
-		io_zc_go_alone(zr, req, info);
+		io_zc_go_alone(zr, zn, req, info);
 		*notifp = NULL;
 		return 0;
 	}
@@ -879,7 +891,7 @@ void __io_zc_report(struct io_ring_ctx *ctx)
 	struct io_zc_ring *zr = ctx->zc_send;
 
 	/* Notifications, or sends that went alone. */
-	if (zr->report.sends)
+	if (zr->report.notifs || zr->report.sends)
 		io_zc_report_flush(zr);
 }
 

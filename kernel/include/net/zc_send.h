@@ -61,7 +61,8 @@ struct zc_send_ctx {
 	 * open_sends and open_bytes are their totals, and they all closed
 	 * for the same cause.  On an io_uring ring with
 	 * IORING_ZC_SEND_COPY_ALONE the totals also count the sends copied
-	 * alone since the last report, in no notification: notifs may be 0.
+	 * alone since the last report (counted at submission), in no
+	 * notification: notifs may be 0, and cause then means nothing.
 	 */
 	u32 cause;		/* ZC_SEND_CLOSE_* */
 	u32 copy_sends;		/* of their open_sends, those copied */
