@@ -26,6 +26,9 @@
  * and each io_uring mode again with "_fixed": the same buffer,
  * registered (6.12's plain SEND takes no registered buffer, so
  * copy_fixed sends from the registered memory as a plain buffer).
+ * With -m only: zc_coalesced (opted in, no policy: the ABI's own cost)
+ * and zc_copy_small_members (copy_small without the flag: its copies
+ * join notifications).
  *
  * Prints one line per run and writes them to SAMPLES.csv:
  *   proto,size,mode,repeat,rps,notifs_per_send,errq_calls_per_mb
@@ -73,30 +76,35 @@ struct mode {
 	enum kind kind;
 	const char *policy;	/* NULL: a stock ring */
 	bool fixed;
+	bool extra;		/* run with -m only */
+	/* IORING_ZC_SEND_COPY_ALONE not set: copies stay members */
+	bool members;
 };
 
 static const struct mode all_modes[] = {
-	{ "copy", K_COPY, NULL, false },
-	{ "zc", K_ZC, NULL, false },
-	{ "zc_bound", K_ZC, "bench_bound", false },
-	{ "zc_per_send", K_ZC, "per_send", false },
-	{ "zc_batch", K_ZC, "batch", false },
-	{ "zc_adaptive", K_ZC, "adaptive", false },
-	{ "zc_copy_small", K_ZC, "copy_small", false },
-	{ "msg_zerocopy", K_MSGZC, NULL, false },
-	{ "msg_zerocopy_per_send", K_MSGZC, "per_send", false },
-	{ "msg_zerocopy_batch", K_MSGZC, "batch", false },
-	{ "msg_zerocopy_adaptive", K_MSGZC, "adaptive", false },
-	{ "msg_zerocopy_copy_small", K_MSGZC, "copy_small", false },
-	/* opted in without a policy: the ABI's own cost (with -m only) */
-	{ "zc_coalesced", K_ZC, "", false },
-	{ "copy_fixed", K_COPY, NULL, true },
-	{ "zc_fixed", K_ZC, NULL, true },
-	{ "zc_bound_fixed", K_ZC, "bench_bound", true },
-	{ "zc_per_send_fixed", K_ZC, "per_send", true },
-	{ "zc_batch_fixed", K_ZC, "batch", true },
-	{ "zc_adaptive_fixed", K_ZC, "adaptive", true },
-	{ "zc_copy_small_fixed", K_ZC, "copy_small", true },
+	{ "copy", K_COPY, NULL, false, false, false },
+	{ "zc", K_ZC, NULL, false, false, false },
+	{ "zc_bound", K_ZC, "bench_bound", false, false, false },
+	{ "zc_per_send", K_ZC, "per_send", false, false, false },
+	{ "zc_batch", K_ZC, "batch", false, false, false },
+	{ "zc_adaptive", K_ZC, "adaptive", false, false, false },
+	{ "zc_copy_small", K_ZC, "copy_small", false, false, false },
+	{ "msg_zerocopy", K_MSGZC, NULL, false, false, false },
+	{ "msg_zerocopy_per_send", K_MSGZC, "per_send", false, false, false },
+	{ "msg_zerocopy_batch", K_MSGZC, "batch", false, false, false },
+	{ "msg_zerocopy_adaptive", K_MSGZC, "adaptive", false, false, false },
+	{ "msg_zerocopy_copy_small", K_MSGZC, "copy_small", false, false, false },
+	/* opted in without a policy: the ABI's own cost */
+	{ "zc_coalesced", K_ZC, "", false, true, false },
+	/* copy_small whose copies join notifications: what the flag saves */
+	{ "zc_copy_small_members", K_ZC, "copy_small", false, true, true },
+	{ "copy_fixed", K_COPY, NULL, true, false, false },
+	{ "zc_fixed", K_ZC, NULL, true, false, false },
+	{ "zc_bound_fixed", K_ZC, "bench_bound", true, false, false },
+	{ "zc_per_send_fixed", K_ZC, "per_send", true, false, false },
+	{ "zc_batch_fixed", K_ZC, "batch", true, false, false },
+	{ "zc_adaptive_fixed", K_ZC, "adaptive", true, false, false },
+	{ "zc_copy_small_fixed", K_ZC, "copy_small", true, false, false },
 };
 #define NMODES	(sizeof(all_modes) / sizeof(all_modes[0]))
 
@@ -313,7 +321,7 @@ static void ring_for(const struct mode *m, struct io_uring *ring)
 		 * changes nothing.
 		 */
 		err = zc_register_send_policy_flags(ring, m->policy, &b,
-						    IORING_ZC_SEND_COPY_ALONE);
+				m->members ? 0 : IORING_ZC_SEND_COPY_ALONE);
 		if (err)
 			die(m->policy, -err);
 	}
@@ -600,7 +608,7 @@ int main(int argc, char **argv)
 	}
 	if (!any)
 		for (i = 0; i < (int)NMODES; i++)
-			opt.want[i] = strcmp(all_modes[i].name, "zc_coalesced");
+			opt.want[i] = !all_modes[i].extra;
 	if (opt.repeats < 1 || opt.secs <= 0 || opt.tcp_secs <= 0 ||
 	    opt.batch < 1 || opt.batch > 256)
 		die("options", EINVAL);
