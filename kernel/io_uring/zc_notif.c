@@ -422,6 +422,18 @@ static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
 	return true;
 }
 
+/*
+ * The owner the next report names, read once per report at a submission
+ * that it will cover: in submission, current is the owner.
+ */
+static void io_zc_report_owner(struct io_zc_ring *zr)
+{
+	if (zr->owner_stale) {
+		io_zc_owner(&zr->owner_pid, &zr->owner_cgroup);
+		zr->owner_stale = false;
+	}
+}
+
 /* Everything but the timer and the reserved overflow entry. */
 static void io_zc_reset(struct io_zc_notif *zn)
 {
@@ -500,10 +512,7 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs)
 	 */
 	if (progs & BIT(ZC_SEND_EVENT_CLOSED)) {
 		zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE);
-		if (zr->owner_stale) {
-			io_zc_owner(&zr->owner_pid, &zr->owner_cgroup);
-			zr->owner_stale = false;
-		}
+		io_zc_report_owner(zr);
 	}
 	zn->last_fd = -1;
 
@@ -598,10 +607,13 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
  * next report, as a copied send outside any notification, counted now.
  */
 static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
-			   struct io_kiocb *req, struct io_zc_send_info *info)
+			   struct io_kiocb *req, struct io_zc_send_info *info,
+			   u32 progs)
 {
 	struct io_zc_report *r = &zr->report;
 
+	if (progs & BIT(ZC_SEND_EVENT_CLOSED))
+		io_zc_report_owner(zr);
 	info->decided = 1;
 	info->copy = 1;
 	if (info->flags & ZC_SEND_F_FIXED_BUF)
@@ -656,7 +668,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	rcu_read_unlock();
 
 	if (io_zc_alone(zr, zn, req, info, progs)) {
-		io_zc_go_alone(zr, zn, req, info);
+		io_zc_go_alone(zr, zn, req, info, progs);
 		*notifp = NULL;
 		return 0;
 	}
