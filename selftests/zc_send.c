@@ -101,28 +101,6 @@ static int reap(struct io_uring *ring, struct io_uring_cqe *out, int max,
 	return n;
 }
 
-/* The value of "Key:\t..." in the ring's fdinfo, or "" */
-static void fdinfo(int ring_fd, const char *key, char *val, size_t size)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	FILE *f;
-
-	val[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring_fd);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			snprintf(val, size, "%s", line + klen + 2);
-			val[strcspn(val, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-}
-
 struct split {
 	int firsts, notifs, more, bad;
 	struct io_uring_cqe first[4 * NSENDS];
@@ -301,7 +279,7 @@ TEST_F(zc, register_errors)
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
 	/* Not an io_uring fd. */
 	EXPECT_EQ(-EOPNOTSUPP, reg_raw(self->fd, &p, 1));
-	fdinfo(rfd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(rfd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("", val);
 
 	/* The defaults, written back. */
@@ -309,7 +287,7 @@ TEST_F(zc, register_errors)
 	EXPECT_EQ(64, p.max_sends);
 	EXPECT_EQ(1 << 20, p.max_bytes);
 	EXPECT_EQ(1000000, p.timeout_ns);
-	fdinfo(rfd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(rfd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("(stock)", val);
 }
 
@@ -357,7 +335,7 @@ TEST_F(zc, policy_coalesces)
 	attach(_metadata, self, self->skel->maps.join_all);
 	/* A long timeout: only the policy closes here. */
 	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "t_join_all", &slow));
-	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("t_join_all", val);
 	for (i = 0; i < 12; i++)
 		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
@@ -404,7 +382,7 @@ TEST_F(zc, never_flush_is_bounded)
 	ASSERT_EQ(3, check_cover(&s, 0, 12));
 	EXPECT_EQ(3, self->skel->bss->closes);
 	EXPECT_EQ(ZC_SEND_CLOSE_TIMEOUT, self->skel->bss->last_cause);
-	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
 	EXPECT_STREQ("notifs=3 sends=12 alone=0", val);
 }
 
@@ -459,7 +437,7 @@ TEST_F(zc, garbage_verdicts_are_faults)
 	 * open), mode and flush each faulted.
 	 */
 	ASSERT_EQ(6, check_cover(&s, 0, 6));
-	fdinfo(self->ring.ring_fd, "ZcSendFaults", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendFaults", val, sizeof(val));
 	EXPECT_STREQ("18", val);
 }
 
@@ -677,7 +655,7 @@ TEST_F(zc, copy_alone)
 	EXPECT_EQ(n, i);
 	EXPECT_EQ((1 << n) - 1, j);
 
-	fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
 	EXPECT_STREQ("notifs=3 sends=8 alone=4", val);
 	ASSERT_EQ(0, zc_policy_read_stats(bpf_map__fd(cs->maps.stats), &st));
 	EXPECT_EQ(3, st.notifs);
@@ -769,7 +747,7 @@ TEST_F_TIMEOUT(zc, replace_and_unregister_under_load, 300)
 			pthread_join(th, NULL);
 			ASSERT_EQ(0, zc_policy_detach(self->link));
 			self->link = NULL;
-			fdinfo(self->ring.ring_fd, "ZcSendPolicy", val,
+			zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val,
 			       sizeof(val));
 			EXPECT_STREQ("t_join_all (unregistered)", val);
 		}
@@ -1164,7 +1142,7 @@ TEST_F(zc, bpftool_register_and_choose)
 		 "%s struct_ops dump name batch | grep -q 'batch_join'", bpftool);
 	EXPECT_EQ(0, zc_sh("%s", cmd));
 	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "batch", &slow));
-	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch", val);
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
@@ -1178,7 +1156,7 @@ TEST_F(zc, bpftool_register_and_choose)
 		 "%s link detach pinned /sys/fs/bpf/zc_t/batch && rm -rf /sys/fs/bpf/zc_t",
 		 bpftool);
 	EXPECT_EQ(0, zc_sh("%s", cmd));
-	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch (unregistered)", val);
 }
 
@@ -1209,7 +1187,7 @@ TEST_F(zc, zc_policy_tool_pinned)
 	EXPECT_EQ(2, send_and_cover(&self->ring, self->fd, self->buf, 32, 64));
 	EXPECT_EQ(0, zc_sh("%s stats %s/batch_stats | grep -qx 'notifications 2'",
 			   tool, dir));
-	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch", val);
 
 	/* Not a link, and not there: refused with the reason. */
@@ -1220,7 +1198,7 @@ TEST_F(zc, zc_policy_tool_pinned)
 
 	ASSERT_EQ(0, zc_sh("%s unregister %s/batch >/dev/null", tool, dir));
 	EXPECT_NE(0, zc_sh("test -e %s/batch", dir));
-	fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendPolicy", val, sizeof(val));
 	EXPECT_STREQ("batch (unregistered)", val);
 	zc_sh("rm -rf %s", dir);
 }

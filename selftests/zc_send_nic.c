@@ -155,20 +155,13 @@ static int opt_in(const FIXTURE_VARIANT(nic) *variant, struct io_uring *ring)
 static long long sends_alone(struct io_uring *ring)
 {
 	unsigned long long notifs, sends, alone;
-	char path[64], line[256];
-	long long ret = -1;
-	FILE *f;
+	char val[128];
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring->ring_fd);
-	f = fopen(path, "r");
-	if (!f)
+	zc_fdinfo(ring->ring_fd, "ZcSendDone", val, sizeof(val));
+	if (sscanf(val, "notifs=%llu sends=%llu alone=%llu",
+		   &notifs, &sends, &alone) != 3)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "ZcSendDone:\tnotifs=%llu sends=%llu alone=%llu",
-			   &notifs, &sends, &alone) == 3)
-			ret = alone;
-	fclose(f);
-	return ret;
+	return alone;
 }
 
 TEST_F_TIMEOUT(nic, buffer_reuse, 600)

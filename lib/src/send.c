@@ -256,36 +256,42 @@ static int zc_stock_notif_cqe(struct zc_tracker *t,
 	return -ENOENT;
 }
 
+/*
+ * Release the pending sends, @confirmed or predicted, whose numbers lie in
+ * [@first, @first + @count), until @n of them are: the new @n.
+ */
+static unsigned int zc_release_range(struct zc_tracker *t, __u16 first,
+				     unsigned int count, unsigned int n,
+				     bool confirmed)
+{
+	unsigned int i;
+
+	for (i = t->head; i != t->tail && n < count; i++) {
+		struct zc_entry *e = &t->e[i & t->mask];
+
+		if (e->state == ZC_PENDING && e->confirmed == confirmed &&
+		    (__u16)(e->seq - first) < count) {
+			zc_release(t, e);
+			n++;
+		}
+	}
+	return n;
+}
+
 static int zc_notif_cqe(struct zc_tracker *t, const struct io_uring_cqe *cqe)
 {
 	__u16 first = zc_cqe_seq(cqe);
-	unsigned int count = zc_notif_count(cqe), i, n = 0;
+	unsigned int count = zc_notif_count(cqe), n;
 
 	if (!count)
 		return zc_stock_notif_cqe(t, cqe);
 	/* Confirmed numbers first: a send whose first CQE is still to come
 	 * may have taken none (IORING_ZC_SEND_COPY_ALONE), and its predicted
-	 * number then belongs to a later send.
+	 * number then belongs to a later send.  Then the predicted ones:
+	 * IOSQE_CQE_SKIP_SUCCESS sends.
 	 */
-	for (i = t->head; i != t->tail && n < count; i++) {
-		struct zc_entry *e = &t->e[i & t->mask];
-
-		if (e->state == ZC_PENDING && e->confirmed &&
-		    (__u16)(e->seq - first) < count) {
-			zc_release(t, e);
-			n++;
-		}
-	}
-	/* Then the predicted ones: IOSQE_CQE_SKIP_SUCCESS sends. */
-	for (i = t->head; i != t->tail && n < count; i++) {
-		struct zc_entry *e = &t->e[i & t->mask];
-
-		if (e->state == ZC_PENDING && !e->confirmed &&
-		    (__u16)(e->seq - first) < count) {
-			zc_release(t, e);
-			n++;
-		}
-	}
+	n = zc_release_range(t, first, count, 0, true);
+	n = zc_release_range(t, first, count, n, false);
 	return n == count ? (int)n : -EINVAL;
 }
 

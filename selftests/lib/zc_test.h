@@ -102,6 +102,33 @@ static inline long zc_status_kb(const char *key)
 	return val;
 }
 
+/* The value of "Key:\t..." in the fdinfo of @fd, or "" */
+static inline void zc_fdinfo(int fd, const char *key, char *val, size_t size)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	FILE *f;
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			/* Cut to @size, as meant: no snprintf() warning. */
+			size_t n = strcspn(line + klen + 2, "\n");
+
+			if (n >= size)
+				n = size - 1;
+			memcpy(val, line + klen + 2, n);
+			val[n] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
 /* Move the calling process into a new network namespace with lo up. */
 static inline int zc_netns_new(void)
 {
