@@ -844,6 +844,46 @@ static void reap_posted(struct io_uring *ring, int *firsts, int *notifs,
 }
 
 /*
+ * Send @n sends from number @first on, 256 at a time, waiting for the
+ * NOTIFs after each batch: 0 if every send took the next number, mod 2^16.
+ */
+static int seqs_in_turn(struct io_uring *ring, int fd, const void *buf,
+			unsigned int first, unsigned int n)
+{
+	unsigned int want = first, i, j, head, seen;
+	struct io_uring_cqe *cqe;
+
+	for (i = 0; i < n; i += 256) {
+		for (j = 0; j < 256; j++)
+			if (queue_send(ring, fd, buf, SEND_LEN, first + i + j,
+				       0, 0, false))
+				return -1;
+		if (io_uring_submit_and_wait(ring, 256) != 256)
+			return -2;
+		seen = 0;
+		io_uring_for_each_cqe(ring, head, cqe) {
+			seen++;
+			if (zc_cqe_is_notif(cqe))
+				continue;
+			if (cqe->res != SEND_LEN ||
+			    zc_cqe_seq(cqe) != (want++ & 0xffff))
+				return -3;
+		}
+		io_uring_cq_advance(ring, seen);
+		/* Post the NOTIFs of this batch. */
+		if (syscall(__NR_io_uring_enter, ring->ring_fd, 0, 0,
+			    IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+			return -4;
+		io_uring_for_each_cqe(ring, head, cqe)
+			if (!zc_cqe_is_notif(cqe) &&
+			    zc_cqe_seq(cqe) != (want++ & 0xffff))
+				return -5;
+		io_uring_cq_advance(ring, io_uring_cq_ready(ring));
+	}
+	return want == first + n ? 0 : -6;
+}
+
+/*
  * At most 32768 numbers are outstanding.  Under DEFER_TASKRUN a NOTIF is
  * posted only when the application waits for completions, so until then
  * its numbers stay outstanding: 32768 sends go through without waiting,
@@ -891,6 +931,12 @@ TEST_F_TIMEOUT(zc, seq_window_busy, 600)
 	reap_posted(&self->ring, &firsts, &notifs, &busy, &covered);
 	EXPECT_EQ(32769, firsts);
 	EXPECT_EQ(1, busy);
+
+	/* Numbers whose NOTIFs were posted are free again, past the 16-bit
+	 * wrap: sends 32769 to 73728 take their numbers in turn.
+	 */
+	EXPECT_EQ(0, seqs_in_turn(&self->ring, self->fd, self->buf, 32769,
+				  40960));
 }
 
 TEST_F(zc, notifs_survive_cq_overflow)

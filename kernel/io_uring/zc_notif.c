@@ -16,6 +16,14 @@
  *   - one per skb, as usual.
  * When they are all gone, task_work completes it (io_zc_notif_complete).
  *
+ * Unless it is a solo: one send's, under a policy that can neither add
+ * sends to a notification nor keep it open (no join, mode or flush
+ * program), as per_send.  A solo is a stock notification, with the
+ * send's reference only, and its little state lives in its request, so
+ * that it costs what a stock one does plus its number and its reserved
+ * overflow entry.  One in IO_ZC_SOLO_AGE_SAMPLE is a full notification
+ * instead, for a closed() program's measure of ages.
+ *
  * Joining happens at submission, under uring_lock, in submission order,
  * so that ranges are contiguous.  Closing is a bit: the policy's flush
  * (in the issuing task or io-wq), the send and byte limits, a new
@@ -46,14 +54,23 @@
 #define IO_ZC_MAX_TIMEOUT	NSEC_PER_SEC
 /* Outstanding sequence numbers: half the 16-bit space keeps them unique. */
 #define IO_ZC_SEQ_WINDOW	32768
+#define IO_ZC_SEQ_SPACE		BIT(16)
 /* Registered-buffer generations one notification may pin. */
 #define IO_ZC_MAX_NODES		4
 /* Completed notifications a ring keeps for reuse. */
 #define IO_ZC_CACHE		32
 /* One notification in this many has its sends' ages measured: reading
- * the clock for every send is not free.
+ * the clock for every send is not free.  A measured solo is a full
+ * notification, dearer still.
  */
 #define IO_ZC_AGE_SAMPLE	8
+#define IO_ZC_SOLO_AGE_SAMPLE	128
+/* The programs that let a notification take more than the send that
+ * opened it; without them every send has a solo.
+ */
+#define IO_ZC_KEEPING		(BIT(ZC_SEND_DECIDE_JOIN) | \
+				 BIT(ZC_SEND_DECIDE_MODE) | \
+				 BIT(ZC_SEND_DECIDE_FLUSH))
 
 static_assert(sizeof(struct io_uring_zc_send_policy) == 72);
 static_assert(IO_ZC_MAX_SENDS <= IORING_NOTIF_ZC_COUNT_MASK);
@@ -89,10 +106,16 @@ struct io_zc_ring {
 
 	/* Under uring_lock. */
 	u64				next_seq;
+	/* No number before it awaits its NOTIF: a bound, see
+	 * io_zc_seq_room().
+	 */
+	u64				oldest_seq;
+	/* A bit per number that awaits its NOTIF, by its low 16 bits. */
+	unsigned long			*inflight;
 	u32				nr_opened;
 	struct io_zc_notif		*open;
-	struct list_head		notifs;		/* in seq order */
 	u32				nr_notifs;
+	u32				nr_solos;	/* of nr_notifs */
 	struct list_head		cache;		/* for reuse */
 	u32				nr_cached;
 
@@ -118,8 +141,6 @@ struct io_zc_notif {
 	struct hrtimer			timer;
 	unsigned long			state;
 	struct list_head		node;
-	/* The NOTIF's overflow entry, reserved when it opens. */
-	struct io_overflow_cqe		*ocqe;
 
 	u64				first_seq;
 	/* CLOCK_MONOTONIC ns, read when first needed; 0 until then. */
@@ -238,6 +259,63 @@ static int io_zc_decide(struct io_zc_ring *zr, struct zc_send_ctx *c)
 	v = zc_send_decide(rcu_dereference(zr->policy), c, &zr->faults);
 	rcu_read_unlock();
 	return v;
+}
+
+/* ------------------------------------------------------------ numbers */
+
+/* Move oldest_seq up to the oldest number that awaits its NOTIF. */
+static noinline void io_zc_seq_advance(struct io_zc_ring *zr)
+{
+	u32 start = zr->oldest_seq & (IO_ZC_SEQ_SPACE - 1);
+	u64 span = zr->next_seq - zr->oldest_seq;
+	unsigned long at;
+	u64 gap = span;
+
+	/* Every bit set is a number from oldest_seq on, modulo the space. */
+	at = find_next_bit(zr->inflight, IO_ZC_SEQ_SPACE, start);
+	if (at < IO_ZC_SEQ_SPACE) {
+		gap = at - start;
+	} else if (start) {
+		at = find_first_bit(zr->inflight, start);
+		if (at < start)
+			gap = IO_ZC_SEQ_SPACE - start + at;
+	}
+	zr->oldest_seq += min(gap, span);
+}
+
+/*
+ * May another send take a number?  Not when IO_ZC_SEQ_WINDOW numbers
+ * since the oldest that awaits its NOTIF were handed out: the 16-bit
+ * numbers an application sees must stay unique.  oldest_seq is a bound
+ * that is moved up only when the window looks full, a bitmap scan every
+ * IO_ZC_SEQ_WINDOW numbers or so rather than a look per send.
+ */
+static __always_inline bool io_zc_seq_room(struct io_zc_ring *zr)
+{
+	lockdep_assert_held(&zr->ctx->uring_lock);
+
+	if (likely(zr->next_seq - zr->oldest_seq < IO_ZC_SEQ_WINDOW))
+		return true;
+	io_zc_seq_advance(zr);
+	return zr->next_seq - zr->oldest_seq < IO_ZC_SEQ_WINDOW;
+}
+
+/* The next number, awaiting its NOTIF from now on. */
+static __always_inline u16 io_zc_take_seq(struct io_zc_ring *zr)
+{
+	__set_bit(zr->next_seq & (IO_ZC_SEQ_SPACE - 1), zr->inflight);
+	return zr->next_seq++;
+}
+
+/* @n numbers from @first got their NOTIF. */
+static void io_zc_seqs_done(struct io_zc_ring *zr, u64 first, u32 n)
+{
+	u32 start = first & (IO_ZC_SEQ_SPACE - 1);
+	u32 k = min_t(u32, n, IO_ZC_SEQ_SPACE - start);
+
+	bitmap_clear(zr->inflight, start, k);
+	if (n > k)
+		bitmap_clear(zr->inflight, 0, n - k);
 }
 
 /* ------------------------------------------------------------- closing */
@@ -416,7 +494,7 @@ static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
 			   (first ? io_zc_opened(zn) : ktime_get_ns()));
 	WRITE_ONCE(zn->last_fd, info->fd);
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
-	info->seq = (u16)zn->zr->next_seq++;
+	info->seq = io_zc_take_seq(zn->zr);
 	info->member = 1;
 	io_zc_enter_mode(zn, info, progs);
 	return true;
@@ -434,7 +512,7 @@ static void io_zc_report_owner(struct io_zc_ring *zr)
 	}
 }
 
-/* Everything but the timer and the reserved overflow entry. */
+/* Everything but the timer. */
 static void io_zc_reset(struct io_zc_notif *zn)
 {
 	zn->state = 0;
@@ -456,7 +534,6 @@ static void io_zc_reset(struct io_zc_notif *zn)
 static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 {
 	if (zr->nr_cached >= IO_ZC_CACHE) {
-		kfree(zn->ocqe);
 		kfree(zn);
 		return;
 	}
@@ -464,8 +541,20 @@ static void io_zc_recycle(struct io_zc_ring *zr, struct io_zc_notif *zn)
 	zr->nr_cached++;
 }
 
+/*
+ * Are the ages of the next notification's sends measured?  Only for a
+ * closed() program, one notification in @every.
+ */
+static __always_inline bool io_zc_sample(struct io_zc_ring *zr, u32 progs,
+					 u32 every)
+{
+	return (progs & BIT(ZC_SEND_EVENT_CLOSED)) &&
+	       !(zr->nr_opened++ % every);
+}
+
 /* A new open notification for @req, which will be its first member. */
-static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs)
+static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs,
+				      bool timed)
 {
 	struct io_ring_ctx *ctx = req->ctx;
 	struct io_zc_ring *zr = ctx->zc_send;
@@ -480,20 +569,19 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs)
 		zn = kmalloc(sizeof(*zn), GFP_KERNEL_ACCOUNT);
 		if (!zn)
 			return NULL;
-		zn->ocqe = NULL;
 		hrtimer_init(&zn->timer, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_ABS_SOFT);
 		zn->timer.function = io_zc_timer_fn;
 	}
 	io_zc_reset(zn);
-	/* Its last NOTIF took the one it had. */
-	if (!zn->ocqe)
-		zn->ocqe = io_reserve_cqe(ctx);
-	if (!zn->ocqe)
+	if (io_reserve_cqe(ctx))
 		goto err;
 	zn->notif = io_alloc_notif(ctx);
-	if (!zn->notif)
+	if (!zn->notif) {
+		io_unreserve_cqe(ctx);
 		goto err;
+	}
+	io_req_set_cqe_reserved(zn->notif);
 
 	zn->notif->cqe.user_data = req->cqe.user_data;
 	zn->notif->cqe.res = 0;
@@ -506,17 +594,14 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs)
 	zn->zr = zr;
 	zn->first_seq = zr->next_seq;
 	zn->max_sends = zr->max_sends;
-	zn->timed = false;
+	zn->timed = timed;
 	/* For closed(), which runs where completions are flushed: in
 	 * submission, current is the owner.
 	 */
-	if (progs & BIT(ZC_SEND_EVENT_CLOSED)) {
-		zn->timed = !(zr->nr_opened++ % IO_ZC_AGE_SAMPLE);
+	if (progs & BIT(ZC_SEND_EVENT_CLOSED))
 		io_zc_report_owner(zr);
-	}
 	zn->last_fd = -1;
 
-	list_add_tail(&zn->node, &zr->notifs);
 	zr->nr_notifs++;
 	zr->open = zn;
 	return zn;
@@ -558,6 +643,54 @@ static void io_zc_single(struct io_zc_notif *zn)
 	__set_bit(IO_ZC_CLOSED, &zn->state);
 	refcount_set(&nd->uarg.refcnt, 1);
 	zn->zr->open = NULL;
+}
+
+/*
+ * @req's notification is a solo, which nothing can join or keep open: a
+ * stock notification with @req's number in its NOTIF's flags, a count
+ * of one in its res, and a reserved overflow entry.  It closes as its
+ * send is done, and io_zc_solo_complete() reports it.
+ */
+static int io_zc_solo(struct io_kiocb *req, struct io_zc_send_info *info,
+		      u32 progs, struct io_kiocb **notifp)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_zc_ring *zr = ctx->zc_send;
+	struct io_notif_data *nd;
+	struct io_kiocb *notif;
+
+	if (io_reserve_cqe(ctx))
+		return -ENOMEM;
+	notif = io_alloc_notif(ctx);
+	if (!notif) {
+		io_unreserve_cqe(ctx);
+		return -ENOMEM;
+	}
+	io_req_set_cqe_reserved(notif);
+	nd = io_notif_to_data(notif);
+	nd->zc_solo = true;
+	nd->zc_bytes = info->len;
+	if (info->flags & ZC_SEND_F_REPORT_USAGE) {
+		nd->zc_report = true;
+		nd->zc_used = false;
+		nd->zc_copied = false;
+	}
+	if (info->flags & ZC_SEND_F_FIXED_BUF)
+		io_req_set_rsrc_node(notif, ctx, 0);
+	if (progs & BIT(ZC_SEND_EVENT_CLOSED))
+		io_zc_report_owner(zr);
+
+	info->seq = io_zc_take_seq(zr);
+	info->member = 1;
+	info->decided = 1;
+	notif->cqe.user_data = req->cqe.user_data;
+	notif->cqe.res = 1;
+	notif->cqe.flags = IORING_CQE_F_NOTIF |
+			   (u32)info->seq << IORING_CQE_ZC_SEQ_SHIFT;
+	zr->nr_notifs++;
+	zr->nr_solos++;
+	*notifp = notif;
+	return 0;
 }
 
 /*
@@ -606,9 +739,10 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
  * itself holds a registered buffer's node.  The policy hears of it in the
  * next report, as a copied send outside any notification, counted now.
  */
-static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
-			   struct io_kiocb *req, struct io_zc_send_info *info,
-			   u32 progs)
+static noinline void io_zc_go_alone(struct io_zc_ring *zr,
+				    struct io_zc_notif *zn,
+				    struct io_kiocb *req,
+				    struct io_zc_send_info *info, u32 progs)
 {
 	struct io_zc_report *r = &zr->report;
 
@@ -634,48 +768,17 @@ static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
 	}
 }
 
-/**
- * io_zc_join() - put a send into a notification, at submission
- * @req: the SEND_ZC or SENDMSG_ZC request, fully prepared
- * @info: what the policy learns about it; gets the sequence number
- * @notifp: set to the notification the send belongs to
- *
- * The policy chooses between the open notification and a new one; the
- * kernel overrides it when the open one is closed or full.  Opening a new
- * one closes the open one, so that ranges stay contiguous.  A policy that
- * opened it asking it to hold n sends is not asked again until it has
- * them: batching costs one program run per notification, not per send.
- * On a ring with IORING_ZC_SEND_COPY_ALONE, a send the open notification's
- * copy rule copies joins nothing, and @notifp is set to NULL.
- *
- * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
- * -ENOMEM.
- */
-int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
-	       struct io_kiocb **notifp)
+/* io_zc_join() for all but solos. */
+static noinline int io_zc_join_slow(struct io_kiocb *req,
+				    struct io_zc_send_info *info, u32 progs,
+				    struct io_kiocb **notifp)
 {
-	struct io_ring_ctx *ctx = req->ctx;
-	struct io_zc_ring *zr = ctx->zc_send;
-	struct io_zc_notif *zn = zr->open, *oldest;
+	struct io_zc_ring *zr = req->ctx->zc_send;
+	struct io_zc_notif *zn = zr->open;
 	int v = ZC_SEND_NEW;
-	bool open;
-	u32 progs;
+	bool open, timed;
 
-	lockdep_assert_held(&ctx->uring_lock);
-
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
-
-	if (io_zc_alone(zr, zn, req, info, progs)) {
-		io_zc_go_alone(zr, zn, req, info, progs);
-		*notifp = NULL;
-		return 0;
-	}
-
-	oldest = list_first_entry_or_null(&zr->notifs, struct io_zc_notif,
-					  node);
-	if (oldest && zr->next_seq - oldest->first_seq >= IO_ZC_SEQ_WINDOW)
+	if (!io_zc_seq_room(zr))
 		return -EBUSY;
 
 	open = zn && !test_bit(IO_ZC_CLOSED, &zn->state) && io_zc_fits(zn, info);
@@ -696,7 +799,10 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	if (zn)
 		io_zc_close(zn, ZC_SEND_CLOSE_NEW, false);
 	zr->open = NULL;
-	zn = io_zc_open(req, progs);
+	/* A policy that keeps nothing open comes here for a measured one. */
+	timed = !(progs & IO_ZC_KEEPING) ||
+		io_zc_sample(zr, progs, IO_ZC_AGE_SAMPLE);
+	zn = io_zc_open(req, progs, timed);
 	if (!zn)
 		return -ENOMEM;
 	if (v >= ZC_SEND_HOLD_MIN) {
@@ -722,6 +828,60 @@ joined:
 			    zn->max_sends ? ZC_SEND_CLOSE_FLUSH :
 			    ZC_SEND_CLOSE_LIMIT, true);
 	return 0;
+}
+
+/**
+ * io_zc_join() - put a send into a notification, at submission
+ * @req: the SEND_ZC or SENDMSG_ZC request, fully prepared
+ * @info: what the policy learns about it; gets the sequence number
+ * @notifp: set to the notification the send belongs to
+ *
+ * The policy chooses between the open notification and a new one; the
+ * kernel overrides it when the open one is closed or full.  Opening a new
+ * one closes the open one, so that ranges stay contiguous.  A policy that
+ * opened it asking it to hold n sends is not asked again until it has
+ * them: batching costs one program run per notification, not per send.
+ * On a ring with IORING_ZC_SEND_COPY_ALONE, a send the open notification's
+ * copy rule copies joins nothing, and @notifp is set to NULL.
+ *
+ * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
+ * -ENOMEM.
+ */
+int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
+	       struct io_kiocb **notifp)
+{
+	struct io_zc_ring *zr = req->ctx->zc_send;
+	u32 progs;
+
+	lockdep_assert_held(&req->ctx->uring_lock);
+
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+
+	if (progs & IO_ZC_KEEPING) {
+		if (io_zc_alone(zr, zr->open, req, info, progs)) {
+			io_zc_go_alone(zr, zr->open, req, info, progs);
+			*notifp = NULL;
+			return 0;
+		}
+		return io_zc_join_slow(req, info, progs, notifp);
+	}
+
+	/* A policy that keeps nothing open: each send has a notification
+	 * of its own, a solo unless its sends' ages are measured.
+	 */
+	if (io_zc_sample(zr, progs, IO_ZC_SOLO_AGE_SAMPLE))
+		return io_zc_join_slow(req, info, progs, notifp);
+
+	if (!io_zc_seq_room(zr))
+		return -EBUSY;
+	/* One the previous policy kept open. */
+	if (unlikely(zr->open)) {
+		io_zc_close(zr->open, ZC_SEND_CLOSE_NEW, false);
+		zr->open = NULL;
+	}
+	return io_zc_solo(req, info, progs, notifp);
 }
 
 /* ------------------------------------------------------------- issuing */
@@ -785,21 +945,12 @@ static __always_inline void __io_zc_member_done(struct io_kiocb *notif)
 	io_notif_flush(notif);
 }
 
-/**
- * io_zc_sent() - a member's send is done: should its notification close?
- * @notif: the send's notification, still holding the member's reference
- * @info: the send's facts
- * @sock: the socket
- * @ret: what the send returned, bytes or -errno
- * @done: also drop the member's reference, as io_zc_member_done() does
- *
- * Runs in the issuing task or in io-wq, without uring_lock.  One call for
- * all that follows a send, rather than one per step.
- */
-void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
-		struct socket *sock, int ret, bool done)
+/* io_zc_sent() for a member of an io_zc_notif. */
+static noinline void io_zc_sent_member(struct io_zc_notif *zn,
+				       struct io_zc_send_info *info,
+				       struct socket *sock, int ret, bool done)
 {
-	struct io_zc_notif *zn = io_zc_of(notif);
+	struct io_kiocb *notif = zn->notif;
 	/* One held for n sends closes as the n-th joins, or on a bound. */
 	int v = zn->held ? ZC_SEND_KEEP : ZC_SEND_FLUSH;
 
@@ -830,6 +981,33 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 }
 
 /**
+ * io_zc_sent() - a member's send is done: should its notification close?
+ * @notif: the send's notification, still holding the member's reference
+ * @info: the send's facts
+ * @sock: the socket
+ * @ret: what the send returned, bytes or -errno
+ * @done: also drop the member's reference, as io_zc_member_done() does
+ *
+ * Runs in the issuing task or in io-wq, without uring_lock.  One call for
+ * all that follows a send, rather than one per step.
+ */
+void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
+		struct socket *sock, int ret, bool done)
+{
+	struct io_notif_data *nd = io_notif_to_data(notif);
+
+	if (nd->zc_solo) {
+		/* Its only writer: the send holds its reference. */
+		if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
+			nd->zc_bytes += ret;
+		if (done)
+			io_notif_flush(notif);
+		return;
+	}
+	io_zc_sent_member(nd->zc, info, sock, ret, done);
+}
+
+/**
  * io_zc_member_done() - a member's send is over: drop its reference
  * @notif: the send's notification
  *
@@ -838,7 +1016,10 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
  */
 void io_zc_member_done(struct io_kiocb *notif)
 {
-	__io_zc_member_done(notif);
+	if (io_notif_to_data(notif)->zc_solo)
+		io_notif_flush(notif);
+	else
+		__io_zc_member_done(notif);
 }
 
 /* ----------------------------------------------------------- reporting */
@@ -876,17 +1057,29 @@ static void io_zc_report_flush(struct io_zc_ring *zr)
  * completions are flushed, before its NOTIF is posted: an application
  * that has seen the NOTIF finds it in the policy's statistics.
  */
-static void io_zc_report_add(struct io_zc_ring *zr, struct io_zc_notif *zn)
+static struct io_zc_report *io_zc_report_add(struct io_zc_ring *zr, u32 cause,
+					     u32 sends, u64 bytes)
 {
 	struct io_zc_report *r = &zr->report;
-	u32 n = zn->nr_sends;
 
-	if (r->notifs && r->cause != zn->cause)
+	if (r->notifs && r->cause != cause)
 		io_zc_report_flush(zr);
-	r->cause = zn->cause;
+	r->cause = cause;
 	r->notifs++;
-	r->sends += n;
-	r->bytes += atomic64_read(&zn->bytes);
+	r->sends += sends;
+	r->bytes += bytes;
+	zr->nr_done++;
+	zr->nr_done_sends += sends;
+	return r;
+}
+
+/* Add @zn, completed, to the report, with its copies and sends' ages. */
+static void io_zc_report_notif(struct io_zc_ring *zr, struct io_zc_notif *zn)
+{
+	u32 n = zn->nr_sends;
+	struct io_zc_report *r;
+
+	r = io_zc_report_add(zr, zn->cause, n, atomic64_read(&zn->bytes));
 	r->copied += atomic_read(&zn->nr_copied);
 	if (zn->timed && zn->closed_ns) {
 		r->aged += n;
@@ -947,11 +1140,9 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 		while (zn->node_refs[i]--)
 			io_put_rsrc_node(ctx, zn->nodes[i]);
 
-	list_del(&zn->node);
+	io_zc_seqs_done(zr, zn->first_seq, zn->nr_sends);
 	zr->nr_notifs--;
-	zr->nr_done++;
-	zr->nr_done_sends += zn->nr_sends;
-	io_zc_report_add(zr, zn);
+	io_zc_report_notif(zr, zn);
 	if (zr->open == zn)
 		zr->open = NULL;
 
@@ -960,10 +1151,29 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	 */
 	io_req_set_res(notif, res, IORING_CQE_F_NOTIF |
 		       (u32)(u16)zn->first_seq << IORING_CQE_ZC_SEQ_SHIFT);
-	io_req_set_cqe_reserve(notif, zn->ocqe);
-	zn->ocqe = NULL;
 	nd->zc = NULL;
 	io_zc_recycle(zr, zn);
+}
+
+/**
+ * io_zc_solo_complete() - a solo notification completes
+ * @notif: the notification; every reference to it is gone
+ *
+ * From task_work, under uring_lock, before io_notif_tw_complete() posts
+ * its NOTIF as a stock one, with the overflow entry reserved at join.
+ */
+void io_zc_solo_complete(struct io_kiocb *notif)
+{
+	struct io_zc_ring *zr = notif->ctx->zc_send;
+	struct io_notif_data *nd = io_notif_to_data(notif);
+
+	lockdep_assert_held(&notif->ctx->uring_lock);
+
+	__clear_bit(notif->cqe.flags >> IORING_CQE_ZC_SEQ_SHIFT, zr->inflight);
+	zr->nr_notifs--;
+	zr->nr_solos--;
+	/* Closed as its send was done, as a flush would have. */
+	io_zc_report_add(zr, ZC_SEND_CLOSE_FLUSH, 1, nd->zc_bytes);
 }
 
 /* ------------------------------------------------------------ the ring */
@@ -996,12 +1206,30 @@ void io_zc_ring_free(struct io_ring_ctx *ctx)
 							  node);
 
 		list_del(&zn->node);
-		kfree(zn->ocqe);
 		kfree(zn);
 	}
 	zc_policy_put(rcu_dereference_protected(zr->policy, true));
+	bitmap_free(zr->inflight);
 	kfree(zr);
 	ctx->zc_send = NULL;
+}
+
+static struct io_zc_ring *io_zc_ring_alloc(struct io_ring_ctx *ctx)
+{
+	struct io_zc_ring *zr;
+
+	zr = kzalloc(sizeof(*zr), GFP_KERNEL_ACCOUNT);
+	if (!zr)
+		return NULL;
+	zr->inflight = bitmap_zalloc(IO_ZC_SEQ_SPACE, GFP_KERNEL_ACCOUNT);
+	if (!zr->inflight) {
+		kfree(zr);
+		return NULL;
+	}
+	zr->ctx = ctx;
+	zr->owner_stale = true;
+	INIT_LIST_HEAD(&zr->cache);
+	return zr;
 }
 
 static int io_zc_bounds(struct io_uring_zc_send_policy *p)
@@ -1059,20 +1287,19 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 	if (IS_ERR(slot))
 		return PTR_ERR(slot);
 	if (!zr) {
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		fresh = io_zc_ring_alloc(ctx);
 		if (!fresh) {
 			zc_policy_put(slot);
 			return -ENOMEM;
 		}
-		fresh->ctx = ctx;
-		fresh->owner_stale = true;
-		INIT_LIST_HEAD(&fresh->notifs);
-		INIT_LIST_HEAD(&fresh->cache);
 		zr = fresh;
 	}
 	if (copy_to_user(arg, &p, sizeof(p))) {
 		zc_policy_put(slot);
-		kfree(fresh);
+		if (fresh) {
+			bitmap_free(fresh->inflight);
+			kfree(fresh);
+		}
 		return -EFAULT;
 	}
 
@@ -1091,15 +1318,19 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 	return 0;
 }
 
-/* What one notification holds beside its request, charged to the memcg. */
-static size_t io_zc_notif_size(struct io_ring_ctx *ctx)
+/*
+ * What notifications that await their NOTIF hold beside their requests,
+ * charged to the memcg: an overflow entry each, and the state of those
+ * that are not solos.
+ */
+static size_t io_zc_held(struct io_ring_ctx *ctx, struct io_zc_ring *zr)
 {
-	size_t size = sizeof(struct io_zc_notif) +
-		      sizeof(struct io_overflow_cqe);
+	size_t ocqe = sizeof(struct io_overflow_cqe);
 
 	if (ctx->flags & IORING_SETUP_CQE32)
-		size += sizeof(struct io_uring_cqe);
-	return size;
+		ocqe += sizeof(struct io_uring_cqe);
+	return zr->nr_notifs * ocqe +
+	       (zr->nr_notifs - zr->nr_solos) * sizeof(struct io_zc_notif);
 }
 
 void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
@@ -1122,7 +1353,7 @@ void io_zc_fdinfo(struct io_ring_ctx *ctx, struct seq_file *m)
 	seq_printf(m, "ZcSendDone:\tnotifs=%llu sends=%llu alone=%llu\n",
 		   zr->nr_done, zr->nr_done_sends, zr->nr_alone);
 	seq_printf(m, "ZcSendNotifs:\t%u (%zu bytes held)\n", zr->nr_notifs,
-		   zr->nr_notifs * io_zc_notif_size(ctx));
+		   io_zc_held(ctx, zr));
 	zn = zr->open;
 	if (zn && !test_bit(IO_ZC_CLOSED, &zn->state))
 		seq_printf(m, "ZcSendOpen:\tseq=%u sends=%u bytes=%lld age_ns=%lld\n",

@@ -32,6 +32,7 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret, bool done);
 void io_zc_member_done(struct io_kiocb *notif);
 void io_zc_notif_complete(struct io_kiocb *notif);
+void io_zc_solo_complete(struct io_kiocb *notif);
 void __io_zc_report(struct io_ring_ctx *ctx);
 void io_zc_ring_exit(struct io_ring_ctx *ctx);
 void io_zc_ring_free(struct io_ring_ctx *ctx);
@@ -69,6 +70,10 @@ static inline void io_zc_member_done(struct io_kiocb *notif)
 }
 
 static inline void io_zc_notif_complete(struct io_kiocb *notif)
+{
+}
+
+static inline void io_zc_solo_complete(struct io_kiocb *notif)
 {
 }
 

@@ -32,6 +32,8 @@ struct zc_policy_type {
 	char allowed[ZC_POLICY_ALLOWED_MAX];
 	struct ctl_table_header *sysctl_hdr;
 	struct ctl_table *sysctl_table;
+	/* The programs of an ops, as a mask of the type's own: see slots. */
+	u32 (*progs)(const void *ops);
 };
 
 #define ZC_POLICY_TYPE_INIT(_var, _name) {				\
@@ -45,6 +47,11 @@ struct zc_policy_slot {
 	/* One per user, one while a policy is registered under the name. */
 	refcount_t ref;
 	void __rcu *ops;
+	/* type->progs(ops), set with it: users look at it for every send.
+	 * It may not match the ops a reader finds, so that a program it
+	 * names may be gone and one it does not name may be there.
+	 */
+	u32 progs;
 	/* Decisions of this policy the kernel refused, over all users. */
 	atomic_long_t faults;
 	/* Users may read a slot pointer under RCU: free after a grace. */

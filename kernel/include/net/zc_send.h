@@ -119,13 +119,7 @@ static inline void *zc_send_op(const struct zc_send_ops *ops, u32 decision)
  */
 static inline u32 zc_send_progs(struct zc_policy_slot *slot)
 {
-	const struct zc_send_ops *ops = zc_policy_ops(slot);
-	u32 d, progs = 0;
-
-	for (d = ZC_SEND_DECIDE_JOIN; d <= ZC_SEND_DECIDE_REPORT; d++)
-		if (zc_send_op(ops, d))
-			progs |= BIT(d);
-	return progs;
+	return slot ? READ_ONCE(slot->progs) : 0;
 }
 
 /**

@@ -68,6 +68,16 @@ static struct zc_policy_slot *zc_slot_of_ops(struct zc_policy_type *type,
 	return NULL;
 }
 
+/* Publish @ops, or NULL, in @slot, with the mask of its programs. */
+static void zc_slot_set_ops(struct zc_policy_slot *slot, void *ops)
+{
+	lockdep_assert_held(&zc_policy_lock);
+
+	rcu_assign_pointer(slot->ops, ops);
+	WRITE_ONCE(slot->progs, ops && slot->type->progs ?
+		   slot->type->progs(ops) : 0);
+}
+
 /* A new slot holding one reference, or NULL. */
 static struct zc_policy_slot *zc_slot_alloc(struct zc_policy_type *type,
 					    const char *name)
@@ -137,7 +147,7 @@ int zc_policy_register(struct zc_policy_type *type, const char *name,
 		refcount_inc(&slot->ref);
 	}
 	if (!err)
-		rcu_assign_pointer(slot->ops, ops);
+		zc_slot_set_ops(slot, ops);
 	spin_unlock_bh(&zc_policy_lock);
 
 	kfree(spare);
@@ -160,7 +170,7 @@ void zc_policy_unregister(struct zc_policy_type *type, void *ops)
 	spin_lock_bh(&zc_policy_lock);
 	slot = zc_slot_of_ops(type, ops);
 	if (slot) {
-		RCU_INIT_POINTER(slot->ops, NULL);
+		zc_slot_set_ops(slot, NULL);
 		dead = zc_slot_unref(slot);
 	}
 	spin_unlock_bh(&zc_policy_lock);
@@ -185,7 +195,7 @@ int zc_policy_update(struct zc_policy_type *type, void *new_ops,
 	spin_lock_bh(&zc_policy_lock);
 	slot = zc_slot_of_ops(type, old_ops);
 	if (slot) {
-		rcu_assign_pointer(slot->ops, new_ops);
+		zc_slot_set_ops(slot, new_ops);
 		err = 0;
 	}
 	spin_unlock_bh(&zc_policy_lock);

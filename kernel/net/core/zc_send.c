@@ -17,8 +17,23 @@
 #include <net/sock.h>
 #include <net/zc_send.h>
 
-struct zc_policy_type zc_send_policies =
-	ZC_POLICY_TYPE_INIT(zc_send_policies, "send");
+/* The programs of @ops, a mask of BIT(ZC_SEND_*) by decision. */
+static u32 zc_send_ops_progs(const void *ops)
+{
+	const struct zc_send_ops *s = ops;
+	u32 d, progs = 0;
+
+	for (d = ZC_SEND_DECIDE_JOIN; d <= ZC_SEND_DECIDE_REPORT; d++)
+		if (zc_send_op(s, d))
+			progs |= BIT(d);
+	return progs;
+}
+
+struct zc_policy_type zc_send_policies = {
+	.name	= "send",
+	.slots	= LIST_HEAD_INIT(zc_send_policies.slots),
+	.progs	= zc_send_ops_progs,
+};
 EXPORT_SYMBOL_GPL(zc_send_policies);
 
 /* The socket fields of @ctx; racy reads, as ss(8) makes them. */
