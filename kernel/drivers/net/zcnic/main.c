@@ -257,6 +257,7 @@ static int zcnic_probe(struct platform_device *pdev)
 		 */
 		q->irq_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
 		spin_lock_init(&q->lock);
+		timer_setup(&q->refill_timer, zcnic_refill_timer, 0);
 		u64_stats_init(&q->stats.syncp);
 		u64_stats_init(&q->dev_stats.syncp);
 		u64_stats_init(&priv->txq[i].syncp);
@@ -313,6 +314,7 @@ static void zcnic_remove(struct platform_device *pdev)
 	zcnic_engine_stop(priv);
 	for (i = 0; i < dev->num_rx_queues; i++) {
 		irq_work_sync(&priv->rxq[i].irq_work);
+		timer_delete_sync(&priv->rxq[i].refill_timer);
 		netif_napi_del(&priv->rxq[i].napi);
 	}
 	free_netdev(dev);

@@ -41,9 +41,10 @@ static struct page_pool *zcnic_pool_create(struct zcnic_priv *priv,
 }
 
 /* Post free buffers to the device.  Runs in NAPI, or before the queue
- * starts; either way the only user of the pools' alloc side.
+ * starts; either way the only user of the pools' alloc side.  Returns
+ * how many allocations failed: the ring is short of buffers.
  */
-static void zcnic_rx_refill(struct zcnic_rxq *q, struct zcnic_rx_ring *ring)
+static u32 zcnic_rx_refill(struct zcnic_rxq *q, struct zcnic_rx_ring *ring)
 {
 	u32 mask = ring->size - 1;
 	u32 dpost = ring->data_post, hpost = ring->head_post;
@@ -90,6 +91,7 @@ static void zcnic_rx_refill(struct zcnic_rxq *q, struct zcnic_rx_ring *ring)
 		u64_stats_add(&q->stats.alloc_fail, fails);
 		u64_stats_update_end(&q->stats.syncp);
 	}
+	return fails;
 }
 
 struct zcnic_rx_ring *zcnic_rx_ring_alloc(struct zcnic_priv *priv,
@@ -251,6 +253,14 @@ static struct sk_buff *zcnic_rx_build(struct zcnic_rxq *q,
 	return skb;
 }
 
+void zcnic_refill_timer(struct timer_list *t)
+{
+	struct zcnic_rxq *q = from_timer(q, t, refill_timer);
+
+	/* Nothing if NAPI is disabled: the queue is stopping. */
+	napi_schedule(&q->napi);
+}
+
 int zcnic_poll(struct napi_struct *napi, int budget)
 {
 	struct zcnic_rxq *q = container_of(napi, struct zcnic_rxq, napi);
@@ -282,7 +292,13 @@ int zcnic_poll(struct napi_struct *napi, int budget)
 		done++;
 	}
 
-	zcnic_rx_refill(q, ring);
+	/* A pool runs dry when a memory provider's buffers are all held
+	 * (by the socket or by the user).  Nothing arrives into a ring with
+	 * no buffers, so nothing would run NAPI to post the ones that come
+	 * back: try again shortly, as a driver's refill timer would.
+	 */
+	if (zcnic_rx_refill(q, ring))
+		mod_timer(&q->refill_timer, jiffies + 1);
 
 	u64_stats_update_begin(&q->stats.syncp);
 	u64_stats_add(&q->stats.packets, done);
@@ -329,8 +345,11 @@ struct zcnic_rx_ring *zcnic_rxq_stop(struct zcnic_rxq *q)
 
 	napi_disable(&q->napi);
 	q->napi_on = false;
-	/* An interrupt raised before the stop finds NAPI disabled. */
+	/* An interrupt raised before the stop finds NAPI disabled, and
+	 * only NAPI arms the refill timer.
+	 */
 	irq_work_sync(&q->irq_work);
+	timer_delete_sync(&q->refill_timer);
 
 	spin_lock_bh(&q->lock);
 	ring = q->ring;

@@ -122,6 +122,8 @@ struct zcnic_rxq {
 	/* The queue's rx interrupt, taken on irq_cpu (-1: the engine's CPU). */
 	struct irq_work irq_work;
 	int irq_cpu;
+	/* Runs NAPI again while a refill finds its pools dry. */
+	struct timer_list refill_timer;
 	struct zcnic_rx_stats stats;
 	struct zcnic_dev_stats dev_stats;
 };
@@ -183,6 +185,7 @@ void zcnic_queues_down(struct zcnic_priv *priv);
 /* rx.c */
 extern const struct netdev_queue_mgmt_ops zcnic_queue_mgmt_ops;
 int zcnic_poll(struct napi_struct *napi, int budget);
+void zcnic_refill_timer(struct timer_list *t);
 struct zcnic_rx_ring *zcnic_rx_ring_alloc(struct zcnic_priv *priv,
 					  unsigned int idx);
 void zcnic_rx_ring_free(struct zcnic_rx_ring *ring);
