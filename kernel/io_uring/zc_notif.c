@@ -868,14 +868,13 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 		return io_zc_join_slow(req, info, progs, notifp);
 	}
 
+	if (!io_zc_seq_room(zr))
+		return -EBUSY;
 	/* A policy that keeps nothing open: each send has a notification
 	 * of its own, a solo unless its sends' ages are measured.
 	 */
 	if (io_zc_sample(zr, progs, IO_ZC_SOLO_AGE_SAMPLE))
 		return io_zc_join_slow(req, info, progs, notifp);
-
-	if (!io_zc_seq_room(zr))
-		return -EBUSY;
 	/* One the previous policy kept open. */
 	if (unlikely(zr->open)) {
 		io_zc_close(zr->open, ZC_SEND_CLOSE_NEW, false);

@@ -36,9 +36,10 @@ struct zc_policy_type {
 	u32 (*progs)(const void *ops);
 };
 
-#define ZC_POLICY_TYPE_INIT(_var, _name) {				\
+#define ZC_POLICY_TYPE_INIT(_var, _name, _progs) {			\
 	.name	= _name,						\
 	.slots	= LIST_HEAD_INIT(_var.slots),				\
+	.progs	= _progs,						\
 }
 
 struct zc_policy_slot {

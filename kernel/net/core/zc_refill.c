@@ -14,7 +14,7 @@
 #include <net/zc_refill.h>
 
 struct zc_policy_type zc_refill_policies =
-	ZC_POLICY_TYPE_INIT(zc_refill_policies, "refill");
+	ZC_POLICY_TYPE_INIT(zc_refill_policies, "refill", NULL);
 EXPORT_SYMBOL_GPL(zc_refill_policies);
 
 static int zc_refill_bpf_init(struct btf *btf)

@@ -29,11 +29,8 @@ static u32 zc_send_ops_progs(const void *ops)
 	return progs;
 }
 
-struct zc_policy_type zc_send_policies = {
-	.name	= "send",
-	.slots	= LIST_HEAD_INIT(zc_send_policies.slots),
-	.progs	= zc_send_ops_progs,
-};
+struct zc_policy_type zc_send_policies =
+	ZC_POLICY_TYPE_INIT(zc_send_policies, "send", zc_send_ops_progs);
 EXPORT_SYMBOL_GPL(zc_send_policies);
 
 /* The socket fields of @ctx; racy reads, as ss(8) makes them. */

@@ -157,8 +157,13 @@ static void zcnic_rx_ring_unlink_napi(struct zcnic_rx_ring *ring)
 		page_pool_disable_direct_recycling(ring->data_pool);
 	if (ring->head_pool)
 		page_pool_disable_direct_recycling(ring->head_pool);
-	if (q->napi_on)
+	if (q->napi_on) {
 		napi_enable(&q->napi);
+		/* A refill retry that fired meanwhile found NAPI off. */
+		local_bh_disable();
+		napi_schedule(&q->napi);
+		local_bh_enable();
+	}
 }
 
 /* Give every buffer the driver or device still holds back to its pool. */
@@ -321,6 +326,10 @@ void zcnic_rxq_start(struct zcnic_rxq *q, struct zcnic_rx_ring *ring)
 	spin_unlock_bh(&q->lock);
 	napi_enable(&q->napi);
 	q->napi_on = true;
+	/* Its first refill may have found a pool dry: NAPI retries it. */
+	local_bh_disable();
+	napi_schedule(&q->napi);
+	local_bh_enable();
 }
 
 /*
