@@ -393,6 +393,13 @@ static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
 
 /* ------------------------------------------------------------- joining */
 
+/* Does a rule of copying sends below @below bytes copy @info's send? */
+static __always_inline bool io_zc_rule_copies(u32 below,
+					      const struct io_zc_send_info *info)
+{
+	return info->len && info->len < below;
+}
+
 /*
  * Decide @info's mode now if nothing needs asking: zero-copy without a
  * mode program, and by the rule a mode program set for this notification.
@@ -411,7 +418,7 @@ static __always_inline void io_zc_enter_mode(struct io_zc_notif *zn,
 	if (!below)
 		return;
 	info->decided = 1;
-	info->copy = info->len && info->len < below;
+	info->copy = io_zc_rule_copies(below, info);
 	if (info->copy)
 		atomic_inc(&zn->nr_copied);
 }
@@ -552,6 +559,27 @@ static __always_inline bool io_zc_sample(struct io_zc_ring *zr, u32 progs,
 	       !(zr->nr_opened++ % every);
 }
 
+/*
+ * The notification request for @req's NOTIF, with its CQE reserved so
+ * that a full CQ cannot drop it, or NULL.
+ */
+static struct io_kiocb *io_zc_alloc_notif(struct io_kiocb *req)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	struct io_kiocb *notif;
+
+	if (io_reserve_cqe(ctx))
+		return NULL;
+	notif = io_alloc_notif(ctx);
+	if (!notif) {
+		io_unreserve_cqe(ctx);
+		return NULL;
+	}
+	io_req_set_cqe_reserved(notif);
+	notif->cqe.user_data = req->cqe.user_data;
+	return notif;
+}
+
 /* A new open notification for @req, which will be its first member. */
 static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs,
 				      bool timed)
@@ -574,16 +602,9 @@ static struct io_zc_notif *io_zc_open(struct io_kiocb *req, u32 progs,
 		zn->timer.function = io_zc_timer_fn;
 	}
 	io_zc_reset(zn);
-	if (io_reserve_cqe(ctx))
+	zn->notif = io_zc_alloc_notif(req);
+	if (!zn->notif)
 		goto err;
-	zn->notif = io_alloc_notif(ctx);
-	if (!zn->notif) {
-		io_unreserve_cqe(ctx);
-		goto err;
-	}
-	io_req_set_cqe_reserved(zn->notif);
-
-	zn->notif->cqe.user_data = req->cqe.user_data;
 	zn->notif->cqe.res = 0;
 	zn->notif->cqe.flags = IORING_CQE_F_NOTIF;
 	nd = io_notif_to_data(zn->notif);
@@ -659,14 +680,9 @@ static int io_zc_solo(struct io_kiocb *req, struct io_zc_send_info *info,
 	struct io_notif_data *nd;
 	struct io_kiocb *notif;
 
-	if (io_reserve_cqe(ctx))
+	notif = io_zc_alloc_notif(req);
+	if (!notif)
 		return -ENOMEM;
-	notif = io_alloc_notif(ctx);
-	if (!notif) {
-		io_unreserve_cqe(ctx);
-		return -ENOMEM;
-	}
-	io_req_set_cqe_reserved(notif);
 	nd = io_notif_to_data(notif);
 	nd->zc_solo = true;
 	nd->zc_bytes = info->len;
@@ -683,7 +699,6 @@ static int io_zc_solo(struct io_kiocb *req, struct io_zc_send_info *info,
 	info->seq = io_zc_take_seq(zr);
 	info->member = 1;
 	info->decided = 1;
-	notif->cqe.user_data = req->cqe.user_data;
 	notif->cqe.res = 1;
 	notif->cqe.flags = IORING_CQE_F_NOTIF |
 			   (u32)info->seq << IORING_CQE_ZC_SEQ_SHIFT;
@@ -721,15 +736,11 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
 			struct io_kiocb *req,
 			const struct io_zc_send_info *info, u32 progs)
 {
-	u32 below;
-
-	if (!zr->copy_alone || !zn || !info->len ||
-	    (req->flags & REQ_F_CQE_SKIP) ||
+	if (!zr->copy_alone || !zn || (req->flags & REQ_F_CQE_SKIP) ||
 	    !(progs & BIT(ZC_SEND_DECIDE_MODE)) ||
 	    test_bit(IO_ZC_CLOSED, &zn->state))
 		return false;
-	below = READ_ONCE(zn->copy_below);
-	return below && info->len < below;
+	return io_zc_rule_copies(READ_ONCE(zn->copy_below), info);
 }
 
 /*
@@ -912,7 +923,7 @@ bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	if (v >= ZC_SEND_COPY_BELOW_MIN) {
 		/* A rule for the members that join from now on. */
 		WRITE_ONCE(zn->copy_below, v);
-		info->copy = info->len && info->len < v;
+		info->copy = io_zc_rule_copies(v, info);
 	} else {
 		info->copy = v == ZC_SEND_COPY;
 	}
@@ -1190,6 +1201,12 @@ void io_zc_ring_exit(struct io_ring_ctx *ctx)
 	}
 }
 
+static void io_zc_ring_kfree(struct io_zc_ring *zr)
+{
+	bitmap_free(zr->inflight);
+	kfree(zr);
+}
+
 /* Every request, notifications included, has completed by now. */
 void io_zc_ring_free(struct io_ring_ctx *ctx)
 {
@@ -1208,8 +1225,7 @@ void io_zc_ring_free(struct io_ring_ctx *ctx)
 		kfree(zn);
 	}
 	zc_policy_put(rcu_dereference_protected(zr->policy, true));
-	bitmap_free(zr->inflight);
-	kfree(zr);
+	io_zc_ring_kfree(zr);
 	ctx->zc_send = NULL;
 }
 
@@ -1222,7 +1238,7 @@ static struct io_zc_ring *io_zc_ring_alloc(struct io_ring_ctx *ctx)
 		return NULL;
 	zr->inflight = bitmap_zalloc(IO_ZC_SEQ_SPACE, GFP_KERNEL_ACCOUNT);
 	if (!zr->inflight) {
-		kfree(zr);
+		io_zc_ring_kfree(zr);
 		return NULL;
 	}
 	zr->ctx = ctx;
@@ -1295,10 +1311,8 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 	}
 	if (copy_to_user(arg, &p, sizeof(p))) {
 		zc_policy_put(slot);
-		if (fresh) {
-			bitmap_free(fresh->inflight);
-			kfree(fresh);
-		}
+		if (fresh)
+			io_zc_ring_kfree(fresh);
 		return -EFAULT;
 	}
 
@@ -1324,11 +1338,7 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
  */
 static size_t io_zc_held(struct io_ring_ctx *ctx, struct io_zc_ring *zr)
 {
-	size_t ocqe = sizeof(struct io_overflow_cqe);
-
-	if (ctx->flags & IORING_SETUP_CQE32)
-		ocqe += sizeof(struct io_uring_cqe);
-	return zr->nr_notifs * ocqe +
+	return zr->nr_notifs * io_ocqe_size(ctx) +
 	       (zr->nr_notifs - zr->nr_solos) * sizeof(struct io_zc_notif);
 }
 
