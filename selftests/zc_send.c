@@ -257,7 +257,7 @@ TEST_F(zc, register_errors)
 	EXPECT_EQ(-EFAULT, reg_raw(rfd, (void *)8, 1));
 	q = p, q.flags = 0;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
-	q = p, q.flags = IORING_ZC_SEND_COALESCE | 4;
+	q = p, q.flags = IORING_ZC_SEND_COALESCE | 8;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
 	q = p, q.flags = IORING_ZC_SEND_COPY_ALONE;
 	EXPECT_EQ(-EINVAL, reg_raw(rfd, &q, 1));
@@ -318,6 +318,64 @@ TEST_F(zc, coalesced_stock_decisions)
 		EXPECT_EQ(1, zc_notif_count(&s.notif[i]));
 		EXPECT_EQ(100 + zc_cqe_seq(&s.notif[i]), s.notif[i].user_data);
 	}
+}
+
+/*
+ * IORING_ZC_SEND_EARLY_FREE: the dummy device frees a datagram at
+ * transmit, so each solo's buffer is free as its send returns, and the
+ * send completes with its first CQE alone, taking no number.  One that
+ * asked for the usage report, or skips its CQE, keeps its NOTIF, and
+ * the numbers and a tracker stay in step.
+ */
+TEST_F(zc, early_free)
+{
+	struct zc_tracker *t = zc_tracker_new(64);
+	struct io_uring_cqe c[64];
+	int i, released = 0;
+	struct split s;
+	char val[128];
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, zc_register_send_policy_flags(&self->ring, "", NULL,
+					IORING_ZC_SEND_EARLY_FREE));
+	/* In one submission: each is issued before the next is prepared. */
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, zc_tracker_submit(t, 100 + i));
+		ASSERT_EQ(0, queue_send(&self->ring, self->fd, self->buf,
+					SEND_LEN, 100 + i, 0, 0, false));
+	}
+	ASSERT_EQ(8, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, zc_tracker_submit(t, 200));
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, SEND_LEN,
+				200, IORING_SEND_ZC_REPORT_USAGE, 0, true));
+	ASSERT_EQ(0, zc_tracker_submit(t, 201));
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, SEND_LEN,
+				201, 0, IOSQE_CQE_SKIP_SUCCESS, true));
+	ASSERT_EQ(0, zc_tracker_submit(t, 202));
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, SEND_LEN,
+				202, 0, 0, true));
+	split_cqes(c, reap(&self->ring, c, 64, 1000), &s);
+	ASSERT_EQ(10, s.firsts);
+	ASSERT_EQ(2, s.notifs);
+	for (i = 0; i < s.firsts; i++) {
+		EXPECT_EQ(SEND_LEN, s.first[i].res);
+		/* 200 has number 0 */
+		EXPECT_EQ(s.first[i].user_data == 200 ? IORING_CQE_F_MORE : 0,
+			  s.first[i].flags);
+	}
+	/* 200 and 201 took numbers 0 and 1; 202 gave 2 back. */
+	EXPECT_EQ(2, check_cover(&s, 0, 2));
+	for (i = 0; i < s.firsts; i++)
+		released += zc_tracker_cqe(t, &s.first[i]);
+	for (i = 0; i < s.notifs; i++)
+		released += zc_tracker_cqe(t, &s.notif[i]);
+	EXPECT_EQ(11, released);
+	EXPECT_EQ(0, zc_tracker_inflight(t));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
+	EXPECT_STREQ("notifs=11 sends=11 alone=0", val);
+	zc_fdinfo(self->ring.ring_fd, "ZcSendNotifs", val, sizeof(val));
+	EXPECT_STREQ("0 (0 bytes held)", val);
+	zc_tracker_free(t);
 }
 
 /* A policy closes every 4 sends: three NOTIFs of 4, contiguous. */
@@ -620,7 +678,7 @@ TEST_F(zc, copy_alone)
 	ASSERT_EQ(0, zc_policy_attach(cs->maps.copy_small, NULL, &link));
 	/* An unknown flag beside it is still refused. */
 	EXPECT_EQ(-EINVAL, zc_register_send_policy_flags(&self->ring,
-			"copy_small", &slow, IORING_ZC_SEND_COPY_ALONE | 4));
+			"copy_small", &slow, IORING_ZC_SEND_COPY_ALONE | 8));
 	ASSERT_EQ(0, zc_register_send_policy_flags(&self->ring, "copy_small",
 			&slow, IORING_ZC_SEND_COPY_ALONE));
 	/* One at a time: the rule is set as a notification's first send is
@@ -1062,6 +1120,18 @@ TEST_F(zc, unprivileged)
 					  5000))
 				_exit(40 + round);
 		}
+		/* Freed early, a send gives its pages back with its CQE:
+		 * eight in turn fit where four would not.
+		 */
+		if (zc_register_send_policy_flags(&ring, "", &b,
+						  IORING_ZC_SEND_EARLY_FREE))
+			_exit(50);
+		for (i = 0; i < 8; i++)
+			if (send_one(&ring, t, self->fd, big, sizeof(big),
+				     10 + i) != sizeof(big))
+				_exit(51);
+		if (zc_tracker_inflight(t))
+			_exit(52);
 		io_uring_queue_exit(&ring);
 		_exit(0);
 	}

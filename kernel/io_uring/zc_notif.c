@@ -103,6 +103,10 @@ struct io_zc_ring {
 	u64				timeout_ns;
 	/* IORING_ZC_SEND_COPY_ALONE: a send the rule copies is no member. */
 	bool				copy_alone;
+	/* IORING_ZC_SEND_EARLY_FREE: a solo whose buffer is free as its
+	 * send returns needs no NOTIF.
+	 */
+	bool				early_free;
 
 	/* Under uring_lock. */
 	u64				next_seq;
@@ -699,6 +703,11 @@ static int io_zc_solo(struct io_kiocb *req, struct io_zc_send_info *info,
 	info->seq = io_zc_take_seq(zr);
 	info->member = 1;
 	info->decided = 1;
+	/* The application counts the numbers of sends it skips, and wants
+	 * the usage report: those keep their NOTIF.
+	 */
+	info->early = zr->early_free && !(req->flags & REQ_F_CQE_SKIP) &&
+		      !(info->flags & ZC_SEND_F_REPORT_USAGE);
 	notif->cqe.res = 1;
 	notif->cqe.flags = IORING_CQE_F_NOTIF |
 			   (u32)info->seq << IORING_CQE_ZC_SEQ_SHIFT;
@@ -990,16 +999,69 @@ static noinline void io_zc_sent_member(struct io_zc_notif *zn,
 		__io_zc_member_done(notif);
 }
 
+/*
+ * Has the stack let go of solo @nd's buffer?  Its send holds the one
+ * reference left: no skb holds another, and none will, the send being
+ * over.  Nor is it in a chain of notifications (io_link_skb()), which
+ * completes as one.
+ */
+static bool io_zc_solo_released(struct io_notif_data *nd)
+{
+	if (refcount_read(&nd->uarg.refcnt) != 1)
+		return false;
+	/* A linker sets ->next, then takes a reference that is dropped
+	 * with release order before the count is back at one: read ->next
+	 * after the count.
+	 */
+	smp_rmb();
+	return nd->head == nd && !READ_ONCE(nd->next);
+}
+
+/*
+ * The solo @notif of @info's send, which is done and whose buffer is
+ * free: complete it now, without its NOTIF, and take its F_MORE off the
+ * send's CQE.  Only if the send took the newest number, which it gives
+ * back: like a copy alone, it takes none, and the application's count
+ * of numbers stays right.  Under uring_lock, in the issuing task: the
+ * request is freed with the completions the send's own CQE goes out with.
+ */
+static noinline bool io_zc_solo_free(struct io_kiocb *notif,
+				     struct io_zc_send_info *info)
+{
+	struct io_notif_data *nd = io_notif_to_data(notif);
+	struct io_ring_ctx *ctx = notif->ctx;
+	struct io_zc_ring *zr = ctx->zc_send;
+
+	lockdep_assert_held(&ctx->uring_lock);
+
+	/* Numbers in flight are unique in 16 bits: it is the newest. */
+	if ((u16)(zr->next_seq - 1) != info->seq)
+		return false;
+	zr->next_seq--;
+	refcount_set(&nd->uarg.refcnt, 0);
+	if (nd->account_pages && ctx->user) {
+		__io_unaccount_mem(ctx->user, nd->account_pages);
+		nd->account_pages = 0;
+	}
+	io_zc_solo_complete(notif);
+	info->member = 0;
+	notif->flags |= REQ_F_CQE_SKIP;
+	io_req_complete_defer(notif);
+	return true;
+}
+
 /**
  * io_zc_sent() - a member's send is done: should its notification close?
  * @notif: the send's notification, still holding the member's reference
  * @info: the send's facts
  * @sock: the socket
  * @ret: what the send returned, bytes or -errno
- * @done: also drop the member's reference, as io_zc_member_done() does
+ * @done: also drop the member's reference, as io_zc_member_done() does;
+ *	only in the issuing task, under uring_lock
  *
- * Runs in the issuing task or in io-wq, without uring_lock.  One call for
- * all that follows a send, rather than one per step.
+ * Runs in the issuing task or in io-wq, where it needs no uring_lock
+ * unless @done.  One call for all that follows a send, rather than one
+ * per step.  A solo freed early takes F_MORE off @info.
  */
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		struct socket *sock, int ret, bool done)
@@ -1010,7 +1072,10 @@ void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
 		/* Its only writer: the send holds its reference. */
 		if ((info->flags & ZC_SEND_F_MSG) && ret > 0)
 			nd->zc_bytes += ret;
-		if (done)
+		if (!done)
+			return;
+		if (!info->early || !io_zc_solo_released(nd) ||
+		    !io_zc_solo_free(notif, info))
 			io_notif_flush(notif);
 		return;
 	}
@@ -1320,6 +1385,7 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 	zr->max_bytes = p.max_bytes;
 	zr->timeout_ns = p.timeout_ns;
 	zr->copy_alone = p.flags & IORING_ZC_SEND_COPY_ALONE;
+	zr->early_free = p.flags & IORING_ZC_SEND_EARLY_FREE;
 	old = rcu_replace_pointer(zr->policy, slot,
 				  lockdep_is_held(&ctx->uring_lock));
 	/* Readers in io-wq hold the old one under RCU; the registry frees

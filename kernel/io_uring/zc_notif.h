@@ -19,6 +19,7 @@ struct io_zc_send_info {
 	u8	member:1;	/* in a notification: F_MORE, seq in the CQE */
 	u8	decided:1;	/* the mode is decided ... */
 	u8	copy:1;		/* ... and it is a copy */
+	u8	early:1;	/* a solo that may complete with its send */
 };
 
 #ifdef CONFIG_ZC_POLICY

@@ -43,6 +43,9 @@ struct io_uring_zc_send_policy {
 #ifndef IORING_ZC_SEND_COPY_ALONE
 #define IORING_ZC_SEND_COPY_ALONE	(1U << 1)
 #endif
+#ifndef IORING_ZC_SEND_EARLY_FREE
+#define IORING_ZC_SEND_EARLY_FREE	(1U << 2)
+#endif
 
 /* 6.2's, which liburing 2.3's header lacks. */
 #ifndef IORING_NOTIF_USAGE_ZC_COPIED
@@ -171,7 +174,7 @@ struct zc_send_bounds {
 
 int zc_register_send_policy(struct io_uring *ring, const char *name,
 			    struct zc_send_bounds *bounds);
-/* @flags: IORING_ZC_SEND_COPY_ALONE, or 0. */
+/* @flags: IORING_ZC_SEND_COPY_ALONE, IORING_ZC_SEND_EARLY_FREE, or 0. */
 int zc_register_send_policy_flags(struct io_uring *ring, const char *name,
 				  struct zc_send_bounds *bounds,
 				  unsigned int flags);

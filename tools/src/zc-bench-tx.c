@@ -14,7 +14,10 @@
  *   copy            IORING_OP_SEND
  *   zc              stock IORING_OP_SEND_ZC, a NOTIF per send
  *   zc_bound        SEND_ZC, one notification per run (bench_bound)
- *   zc_per_send     SEND_ZC under the per_send policy
+ *   zc_per_send     SEND_ZC under the per_send policy, on a ring
+ *                   whose sends complete without a NOTIF when their
+ *                   buffer is free as they return
+ *                   (IORING_ZC_SEND_EARLY_FREE, every policy ring)
  *   zc_batch        ... batch (64 sends per notification)
  *   zc_adaptive     ... adaptive
  *   zc_copy_small   ... copy_small, on a ring that lets the sends it
@@ -26,7 +29,9 @@
  * and each io_uring mode again with "_fixed": the same buffer,
  * registered (6.12's plain SEND takes no registered buffer, so
  * copy_fixed sends from the registered memory as a plain buffer).
- * With -m only: zc_coalesced (opted in, no policy: the ABI's own cost)
+ * With -m only: zc_coalesced (opted in, no policy: the ABI's own cost),
+ * zc_per_send_notify (per_send without IORING_ZC_SEND_EARLY_FREE: a
+ * NOTIF for every send, even one whose buffer was free as it returned)
  * and zc_copy_small_members (copy_small without the flag: its copies
  * join notifications).
  *
@@ -79,32 +84,36 @@ struct mode {
 	bool extra;		/* run with -m only */
 	/* IORING_ZC_SEND_COPY_ALONE not set: copies stay members */
 	bool members;
+	/* IORING_ZC_SEND_EARLY_FREE not set: a NOTIF for every send */
+	bool notify;
 };
 
 static const struct mode all_modes[] = {
-	{ "copy", K_COPY, NULL, false, false, false },
-	{ "zc", K_ZC, NULL, false, false, false },
-	{ "zc_bound", K_ZC, "bench_bound", false, false, false },
-	{ "zc_per_send", K_ZC, "per_send", false, false, false },
-	{ "zc_batch", K_ZC, "batch", false, false, false },
-	{ "zc_adaptive", K_ZC, "adaptive", false, false, false },
-	{ "zc_copy_small", K_ZC, "copy_small", false, false, false },
-	{ "msg_zerocopy", K_MSGZC, NULL, false, false, false },
-	{ "msg_zerocopy_per_send", K_MSGZC, "per_send", false, false, false },
-	{ "msg_zerocopy_batch", K_MSGZC, "batch", false, false, false },
-	{ "msg_zerocopy_adaptive", K_MSGZC, "adaptive", false, false, false },
-	{ "msg_zerocopy_copy_small", K_MSGZC, "copy_small", false, false, false },
+	{ "copy", K_COPY, NULL, false, false, false, false },
+	{ "zc", K_ZC, NULL, false, false, false, false },
+	{ "zc_bound", K_ZC, "bench_bound", false, false, false, false },
+	{ "zc_per_send", K_ZC, "per_send", false, false, false, false },
+	{ "zc_batch", K_ZC, "batch", false, false, false, false },
+	{ "zc_adaptive", K_ZC, "adaptive", false, false, false, false },
+	{ "zc_copy_small", K_ZC, "copy_small", false, false, false, false },
+	{ "msg_zerocopy", K_MSGZC, NULL, false, false, false, false },
+	{ "msg_zerocopy_per_send", K_MSGZC, "per_send", false, false, false, false },
+	{ "msg_zerocopy_batch", K_MSGZC, "batch", false, false, false, false },
+	{ "msg_zerocopy_adaptive", K_MSGZC, "adaptive", false, false, false, false },
+	{ "msg_zerocopy_copy_small", K_MSGZC, "copy_small", false, false, false, false },
 	/* opted in without a policy: the ABI's own cost */
-	{ "zc_coalesced", K_ZC, "", false, true, false },
+	{ "zc_coalesced", K_ZC, "", false, true, false, false },
 	/* copy_small whose copies join notifications: what the flag saves */
-	{ "zc_copy_small_members", K_ZC, "copy_small", false, true, true },
-	{ "copy_fixed", K_COPY, NULL, true, false, false },
-	{ "zc_fixed", K_ZC, NULL, true, false, false },
-	{ "zc_bound_fixed", K_ZC, "bench_bound", true, false, false },
-	{ "zc_per_send_fixed", K_ZC, "per_send", true, false, false },
-	{ "zc_batch_fixed", K_ZC, "batch", true, false, false },
-	{ "zc_adaptive_fixed", K_ZC, "adaptive", true, false, false },
-	{ "zc_copy_small_fixed", K_ZC, "copy_small", true, false, false },
+	{ "zc_copy_small_members", K_ZC, "copy_small", false, true, true, false },
+	/* per_send with a NOTIF for every send, freed early or not */
+	{ "zc_per_send_notify", K_ZC, "per_send", false, true, false, true },
+	{ "copy_fixed", K_COPY, NULL, true, false, false, false },
+	{ "zc_fixed", K_ZC, NULL, true, false, false, false },
+	{ "zc_bound_fixed", K_ZC, "bench_bound", true, false, false, false },
+	{ "zc_per_send_fixed", K_ZC, "per_send", true, false, false, false },
+	{ "zc_batch_fixed", K_ZC, "batch", true, false, false, false },
+	{ "zc_adaptive_fixed", K_ZC, "adaptive", true, false, false, false },
+	{ "zc_copy_small_fixed", K_ZC, "copy_small", true, false, false, false },
 };
 #define NMODES	(sizeof(all_modes) / sizeof(all_modes[0]))
 
@@ -317,11 +326,13 @@ static void ring_for(const struct mode *m, struct io_uring *ring)
 			b.max_bytes = 16ULL << 20;
 			b.timeout_ns = 10000000ULL;
 		}
-		/* Only copy_small copies by rule; for the others the flag
-		 * changes nothing.
+		/* Only copy_small copies by rule, and only policies that
+		 * keep nothing open (per_send) free sends early; for the
+		 * others the flags change nothing.
 		 */
 		err = zc_register_send_policy_flags(ring, m->policy, &b,
-				m->members ? 0 : IORING_ZC_SEND_COPY_ALONE);
+				(m->members ? 0 : IORING_ZC_SEND_COPY_ALONE) |
+				(m->notify ? 0 : IORING_ZC_SEND_EARLY_FREE));
 		if (err)
 			die(m->policy, -err);
 	}
