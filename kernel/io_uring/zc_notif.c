@@ -759,10 +759,10 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
  * itself holds a registered buffer's node.  The policy hears of it in the
  * next report, as a copied send outside any notification, counted now.
  */
-static noinline void io_zc_go_alone(struct io_zc_ring *zr,
-				    struct io_zc_notif *zn,
-				    struct io_kiocb *req,
-				    struct io_zc_send_info *info, u32 progs)
+static void io_zc_go_alone(struct io_zc_ring *zr,
+			   struct io_zc_notif *zn,
+			   struct io_kiocb *req,
+			   struct io_zc_send_info *info, u32 progs)
 {
 	struct io_zc_report *r = &zr->report;
 
@@ -786,6 +786,44 @@ static noinline void io_zc_go_alone(struct io_zc_ring *zr,
 		if (zn->max_sends <= zn->nr_sends)
 			io_zc_close(zn, ZC_SEND_CLOSE_FLUSH, false);
 	}
+}
+
+/* The programs of @zr's policy, a mask of ZC_SEND_DECIDE/EVENT_* bits. */
+static __always_inline u32 io_zc_progs(struct io_zc_ring *zr)
+{
+	u32 progs;
+
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+	return progs;
+}
+
+/**
+ * io_zc_send_alone() - does a SEND_ZC of @len bytes from a plain buffer
+ * go alone?
+ * @req: the request, prepared as far as its buffer
+ * @len: its length
+ *
+ * Asked at submission, before the send takes a number, so that a send
+ * that goes alone can be issued as IORING_OP_SEND; when it does, it is
+ * counted as gone alone.  A registered buffer's send asks io_zc_join().
+ */
+bool io_zc_send_alone(struct io_kiocb *req, u32 len)
+{
+	struct io_zc_ring *zr = req->ctx->zc_send;
+	struct io_zc_send_info info = { .len = len };
+	u32 progs;
+
+	lockdep_assert_held(&req->ctx->uring_lock);
+
+	if (!zr->copy_alone)
+		return false;
+	progs = io_zc_progs(zr);
+	if (!io_zc_alone(zr, zr->open, req, &info, progs))
+		return false;
+	io_zc_go_alone(zr, zr->open, req, &info, progs);
+	return true;
 }
 
 /* io_zc_join() for all but solos. */
@@ -875,10 +913,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 
 	lockdep_assert_held(&req->ctx->uring_lock);
 
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
-
+	progs = io_zc_progs(zr);
 	if (progs & IO_ZC_KEEPING) {
 		if (io_zc_alone(zr, zr->open, req, info, progs)) {
 			io_zc_go_alone(zr, zr->open, req, info, progs);
