@@ -567,7 +567,8 @@ static __always_inline bool io_zc_sample(struct io_zc_ring *zr, u32 progs,
  * The notification request for @req's NOTIF, with its CQE reserved so
  * that a full CQ cannot drop it, or NULL.
  */
-static struct io_kiocb *io_zc_alloc_notif(struct io_kiocb *req)
+static __always_inline struct io_kiocb *
+io_zc_alloc_notif(struct io_kiocb *req)
 {
 	struct io_ring_ctx *ctx = req->ctx;
 	struct io_kiocb *notif;
@@ -799,33 +800,6 @@ static __always_inline u32 io_zc_progs(struct io_zc_ring *zr)
 	return progs;
 }
 
-/**
- * io_zc_send_alone() - does a SEND_ZC of @len bytes from a plain buffer
- * go alone?
- * @req: the request, prepared as far as its buffer
- * @len: its length
- *
- * Asked at submission, before the send takes a number, so that a send
- * that goes alone can be issued as IORING_OP_SEND; when it does, it is
- * counted as gone alone.  A registered buffer's send asks io_zc_join().
- */
-bool io_zc_send_alone(struct io_kiocb *req, u32 len)
-{
-	struct io_zc_ring *zr = req->ctx->zc_send;
-	struct io_zc_send_info info = { .len = len };
-	u32 progs;
-
-	lockdep_assert_held(&req->ctx->uring_lock);
-
-	if (!zr->copy_alone)
-		return false;
-	progs = io_zc_progs(zr);
-	if (!io_zc_alone(zr, zr->open, req, &info, progs))
-		return false;
-	io_zc_go_alone(zr, zr->open, req, &info, progs);
-	return true;
-}
-
 /* io_zc_join() for all but solos. */
 static noinline int io_zc_join_slow(struct io_kiocb *req,
 				    struct io_zc_send_info *info, u32 progs,
@@ -1034,6 +1008,24 @@ static noinline void io_zc_sent_member(struct io_zc_notif *zn,
 		__io_zc_member_done(notif);
 }
 
+static struct io_zc_report *io_zc_report_add(struct io_zc_ring *zr, u32 cause,
+					     u32 sends, u64 bytes);
+
+/* Solo @notif completed: its number is done, and the policy hears of it. */
+static __always_inline void io_zc_solo_done(struct io_zc_ring *zr,
+					    struct io_kiocb *notif)
+{
+	struct io_notif_data *nd = io_notif_to_data(notif);
+
+	lockdep_assert_held(&notif->ctx->uring_lock);
+
+	__clear_bit(notif->cqe.flags >> IORING_CQE_ZC_SEQ_SHIFT, zr->inflight);
+	zr->nr_notifs--;
+	zr->nr_solos--;
+	/* Closed as its send was done, as a flush would have. */
+	io_zc_report_add(zr, ZC_SEND_CLOSE_FLUSH, 1, nd->zc_bytes);
+}
+
 /*
  * Has the stack let go of solo @nd's buffer?  Its send holds the one
  * reference left: no skb holds another, and none will, the send being
@@ -1060,8 +1052,8 @@ static bool io_zc_solo_released(struct io_notif_data *nd)
  * of numbers stays right.  Under uring_lock, in the issuing task: the
  * request is freed with the completions the send's own CQE goes out with.
  */
-static noinline bool io_zc_solo_free(struct io_kiocb *notif,
-				     struct io_zc_send_info *info)
+static __always_inline bool io_zc_solo_free(struct io_kiocb *notif,
+					    struct io_zc_send_info *info)
 {
 	struct io_notif_data *nd = io_notif_to_data(notif);
 	struct io_ring_ctx *ctx = notif->ctx;
@@ -1078,7 +1070,7 @@ static noinline bool io_zc_solo_free(struct io_kiocb *notif,
 		__io_unaccount_mem(ctx->user, nd->account_pages);
 		nd->account_pages = 0;
 	}
-	io_zc_solo_complete(notif);
+	io_zc_solo_done(zr, notif);
 	info->member = 0;
 	notif->flags |= REQ_F_CQE_SKIP;
 	io_req_complete_defer(notif);
@@ -1274,16 +1266,7 @@ void io_zc_notif_complete(struct io_kiocb *notif)
  */
 void io_zc_solo_complete(struct io_kiocb *notif)
 {
-	struct io_zc_ring *zr = notif->ctx->zc_send;
-	struct io_notif_data *nd = io_notif_to_data(notif);
-
-	lockdep_assert_held(&notif->ctx->uring_lock);
-
-	__clear_bit(notif->cqe.flags >> IORING_CQE_ZC_SEQ_SHIFT, zr->inflight);
-	zr->nr_notifs--;
-	zr->nr_solos--;
-	/* Closed as its send was done, as a flush would have. */
-	io_zc_report_add(zr, ZC_SEND_CLOSE_FLUSH, 1, nd->zc_bytes);
+	io_zc_solo_done(notif->ctx->zc_send, notif);
 }
 
 /* ------------------------------------------------------------ the ring */

@@ -27,7 +27,6 @@ int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 			       unsigned int nr_args);
 int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	       struct io_kiocb **notifp);
-bool io_zc_send_alone(struct io_kiocb *req, u32 len);
 bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 		       struct socket *sock);
 void io_zc_sent(struct io_kiocb *notif, struct io_zc_send_info *info,
@@ -52,11 +51,6 @@ static inline int io_zc_join(struct io_kiocb *req,
 			     struct io_kiocb **notifp)
 {
 	return -EOPNOTSUPP;
-}
-
-static inline bool io_zc_send_alone(struct io_kiocb *req, u32 len)
-{
-	return false;
 }
 
 static inline bool __io_zc_send_copy(struct io_kiocb *notif,
