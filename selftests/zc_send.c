@@ -726,6 +726,46 @@ TEST_F(zc, copy_alone)
 	copy_small__destroy(cs);
 }
 
+/* A copy alone issued from io-wq is a plain send there as well. */
+TEST_F(zc, copy_alone_async)
+{
+	struct { __u32 threshold, sends; } knobs = { 2048, 4 };
+	struct copy_small *cs = copy_small__open_and_load();
+	struct io_uring_cqe c[8];
+	struct bpf_link *link;
+	struct split sp;
+	char val[128];
+	__u32 zero = 0;
+	int i;
+
+	ASSERT_NE(NULL, cs);
+	ASSERT_EQ(0, bpf_map__update_elem(cs->maps.knobs, &zero, sizeof(zero),
+					  &knobs, sizeof(knobs), 0));
+	ASSERT_EQ(0, zc_policy_attach(cs->maps.copy_small, NULL, &link));
+	ASSERT_EQ(0, zc_register_send_policy_flags(&self->ring, "copy_small",
+			&slow, IORING_ZC_SEND_COPY_ALONE));
+	/* The first opens a notification and, issued, sets its rule. */
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, 8000, 1,
+				0, 0, true));
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd, self->buf, 100, 2,
+				0, IOSQE_ASYNC, true));
+	/* The held notification closes at its timeout, 1 s. */
+	split_cqes(c, reap(&self->ring, c, 8, 3000), &sp);
+	ASSERT_EQ(2, sp.firsts);
+	ASSERT_EQ(1, sp.notifs);
+	for (i = 0; i < 2; i++) {
+		const struct io_uring_cqe *f = &sp.first[i];
+
+		EXPECT_EQ(f->user_data == 1 ? 8000 : 100, f->res);
+		EXPECT_EQ(f->user_data == 1, !!(f->flags & IORING_CQE_F_MORE));
+	}
+	EXPECT_EQ(1, check_cover(&sp, 0, 1));
+	zc_fdinfo(self->ring.ring_fd, "ZcSendDone", val, sizeof(val));
+	EXPECT_STREQ("notifs=1 sends=1 alone=1", val);
+	zc_policy_detach(link);
+	copy_small__destroy(cs);
+}
+
 /*
  * Feed every CQE to a tracker: 0 once all @n sends are released exactly
  * once, else -1.  -EBADR (a dropped CQE was reported) is not an error.
