@@ -475,6 +475,44 @@ TEST_F(zc, unknown_send_flags)
 	ASSERT_EQ(1, send_and_cover(&self->ring, self->fd, self->buf, 0, 1));
 }
 
+/*
+ * A send refused at submission gets no F_MORE, even in a msghdr that a
+ * sendmsg's iovec left in the ring's cache (which marks the request for
+ * cleanup, as a stock send with a notification is).
+ */
+TEST_F(zc, refused_after_sendmsg)
+{
+	struct iovec iov[4];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 4 };
+	struct io_uring_cqe c[8];
+	struct io_uring_sqe *sqe;
+	struct split s;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		iov[i].iov_base = self->buf + 100 * i;
+		iov[i].iov_len = 100;
+	}
+	ASSERT_EQ(0, zc_register_send_policy(&self->ring, "", NULL));
+	sqe = io_uring_get_sqe(&self->ring);
+	io_uring_prep_sendmsg_zc(sqe, self->fd, &msg, 0);
+	sqe->user_data = 1;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	split_cqes(c, reap(&self->ring, c, 8, 500), &s);
+	ASSERT_EQ(1, s.firsts);
+	EXPECT_EQ(400, s.first[0].res);
+	EXPECT_EQ(1, s.notifs);
+	/* A kernel address: import_ubuf() refuses it in prep. */
+	ASSERT_EQ(1, queue_send(&self->ring, self->fd,
+				(void *)0xffff888000000000UL, SEND_LEN, 2, 0,
+				0, true));
+	split_cqes(c, reap(&self->ring, c, 8, 500), &s);
+	ASSERT_EQ(1, s.firsts);
+	EXPECT_EQ(-EFAULT, s.first[0].res);
+	EXPECT_EQ(0, s.first[0].flags);
+	EXPECT_EQ(0, s.notifs);
+}
+
 /* Garbage verdicts are faults; the kernel decides stock behaviour. */
 TEST_F(zc, garbage_verdicts_are_faults)
 {
