@@ -84,7 +84,7 @@ FIXTURE_VARIANT_ADD(nic, coalesced) { .name = "" };
 FIXTURE_VARIANT_ADD(nic, per_send) {
 	.obj = "bpf/per_send.bpf.o", .map = "per_send", .name = "per_send",
 };
-/* A send whose buffer zcnic still reads must keep its NOTIF. */
+/* Freeing early never releases a buffer zcnic still reads. */
 FIXTURE_VARIANT_ADD(nic, per_send_early_free) {
 	.obj = "bpf/per_send.bpf.o", .map = "per_send", .name = "per_send",
 	.flags = IORING_ZC_SEND_EARLY_FREE,

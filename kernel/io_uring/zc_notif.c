@@ -789,17 +789,6 @@ static void io_zc_go_alone(struct io_zc_ring *zr,
 	}
 }
 
-/* The programs of @zr's policy, a mask of ZC_SEND_DECIDE/EVENT_* bits. */
-static __always_inline u32 io_zc_progs(struct io_zc_ring *zr)
-{
-	u32 progs;
-
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
-	return progs;
-}
-
 /* io_zc_join() for all but solos. */
 static noinline int io_zc_join_slow(struct io_kiocb *req,
 				    struct io_zc_send_info *info, u32 progs,
@@ -887,7 +876,10 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 
 	lockdep_assert_held(&req->ctx->uring_lock);
 
-	progs = io_zc_progs(zr);
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+
 	if (progs & IO_ZC_KEEPING) {
 		if (io_zc_alone(zr, zr->open, req, info, progs)) {
 			io_zc_go_alone(zr, zr->open, req, info, progs);
@@ -1066,10 +1058,7 @@ static __always_inline bool io_zc_solo_free(struct io_kiocb *notif,
 		return false;
 	zr->next_seq--;
 	refcount_set(&nd->uarg.refcnt, 0);
-	if (nd->account_pages && ctx->user) {
-		__io_unaccount_mem(ctx->user, nd->account_pages);
-		nd->account_pages = 0;
-	}
+	io_notif_unaccount_mem(notif);
 	io_zc_solo_done(zr, notif);
 	info->member = 0;
 	notif->flags |= REQ_F_CQE_SKIP;
@@ -1234,10 +1223,7 @@ void io_zc_notif_complete(struct io_kiocb *notif)
 	if (nd->zc_report && (nd->zc_copied || !nd->zc_used ||
 			      atomic_read(&zn->nr_copied)))
 		res |= IORING_NOTIF_USAGE_ZC_COPIED;
-	if (nd->account_pages && ctx->user) {
-		__io_unaccount_mem(ctx->user, nd->account_pages);
-		nd->account_pages = 0;
-	}
+	io_notif_unaccount_mem(notif);
 	for (i = 0; i < zn->nr_nodes; i++)
 		while (zn->node_refs[i]--)
 			io_put_rsrc_node(ctx, zn->nodes[i]);
