@@ -737,56 +737,84 @@ static noinline int io_zc_ask_join(struct io_zc_ring *zr,
 }
 
 /*
- * May @info's send go alone, copied and in no notification?  Only on a
- * ring that allows it, for a send of known length that the open
+ * May a send of @len bytes go alone, copied and in no notification?  Only
+ * on a ring that allows it, for a send of known length that the open
  * notification's copy rule copies.  A send with IOSQE_CQE_SKIP_SUCCESS
  * always takes a number: the application counts them.
  */
 static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
-			struct io_kiocb *req,
-			const struct io_zc_send_info *info, u32 progs)
+			struct io_kiocb *req, u64 len, u32 progs)
 {
 	if (!zr->copy_alone || !zn || (req->flags & REQ_F_CQE_SKIP) ||
 	    !(progs & BIT(ZC_SEND_DECIDE_MODE)) ||
 	    test_bit(IO_ZC_CLOSED, &zn->state))
 		return false;
-	return io_zc_rule_copies(READ_ONCE(zn->copy_below), info);
+	return len && len < READ_ONCE(zn->copy_below);
 }
 
 /*
  * @req goes alone, past the open notification @zn: copied, its buffer
  * free when the send returns, as with IORING_OP_SEND.  It takes no number
- * and no reference to @zn, and its first CQE has no F_MORE.  The request
- * itself holds a registered buffer's node.  The policy hears of it in the
- * next report, as a copied send outside any notification, counted now.
+ * and no reference to @zn, and its first CQE has no F_MORE.  The policy
+ * hears of it in the next report, as a copied send outside any
+ * notification, counted now.
  */
-static void io_zc_go_alone(struct io_zc_ring *zr,
-			   struct io_zc_notif *zn,
-			   struct io_kiocb *req,
-			   struct io_zc_send_info *info, u32 progs)
+static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
+			   u64 len, u32 progs)
 {
 	struct io_zc_report *r = &zr->report;
 
 	if (progs & BIT(ZC_SEND_EVENT_CLOSED))
 		io_zc_report_owner(zr);
-	info->decided = 1;
-	info->copy = 1;
-	if (info->flags & ZC_SEND_F_FIXED_BUF)
-		io_req_set_rsrc_node(req, req->ctx, 0);
 	zr->nr_alone++;
 	r->sends++;
 	r->copied++;
-	r->bytes += info->len;
+	r->bytes += len;
 
 	/* It takes one of the sends a held notification waits for, which
 	 * then closes as often as it would have without the flag, rather
-	 * than hold its members' NOTIF until the timeout.
+	 * than hold its zero-copy members' buffers until the timeout.  One
+	 * whose members were all copied holds no buffer the stack reads:
+	 * it waits for zero-copy sends, or its timeout, and small sends do
+	 * not open a notification, with a NOTIF, for every few of them.
 	 */
-	if (zn->held) {
+	if (zn->held && atomic_read(&zn->nr_copied) < zn->nr_sends) {
 		WRITE_ONCE(zn->max_sends, zn->max_sends - 1);
 		if (zn->max_sends <= zn->nr_sends)
 			io_zc_close(zn, ZC_SEND_CLOSE_FLUSH, false);
 	}
+}
+
+/**
+ * io_zc_prep_alone() - does a plain send go alone, by the copy rule?
+ * @req: a SEND_ZC from a plain buffer, prepared, not yet in a notification
+ * @len: its length
+ *
+ * On a ring with IORING_ZC_SEND_COPY_ALONE, the first look at such a
+ * send: one the open notification's rule copies is counted here and is
+ * an IORING_OP_SEND from now on, with no send info and no join, so that
+ * a copy costs little more than a plain send.
+ *
+ * Return: true if it went alone.
+ */
+bool io_zc_prep_alone(struct io_kiocb *req, u32 len)
+{
+	struct io_zc_ring *zr = req->ctx->zc_send;
+	struct io_zc_notif *zn = zr->open;
+	u32 progs;
+
+	lockdep_assert_held(&req->ctx->uring_lock);
+
+	/* The cheap tests first: most sends on most rings fail them. */
+	if (!zn || len >= READ_ONCE(zn->copy_below))
+		return false;
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+	if (!io_zc_alone(zr, zn, req, len, progs))
+		return false;
+	io_zc_go_alone(zr, zn, len, progs);
+	return true;
 }
 
 /* io_zc_join() for all but solos. */
@@ -862,8 +890,9 @@ joined:
  * one closes the open one, so that ranges stay contiguous.  A policy that
  * opened it asking it to hold n sends is not asked again until it has
  * them: batching costs one program run per notification, not per send.
- * On a ring with IORING_ZC_SEND_COPY_ALONE, a send the open notification's
- * copy rule copies joins nothing, and @notifp is set to NULL.
+ * On a ring with IORING_ZC_SEND_COPY_ALONE, a send from a registered
+ * buffer that the open notification's copy rule copies joins nothing, and
+ * @notifp is set to NULL; io_zc_prep_alone() decides for plain buffers.
  *
  * Return: 0, -EBUSY when too many sequence numbers are outstanding, or
  * -ENOMEM.
@@ -881,8 +910,14 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	rcu_read_unlock();
 
 	if (progs & IO_ZC_KEEPING) {
-		if (io_zc_alone(zr, zr->open, req, info, progs)) {
-			io_zc_go_alone(zr, zr->open, req, info, progs);
+		/* io_zc_prep_alone() looked at plain SEND_ZCs already. */
+		if ((info->flags & ZC_SEND_F_FIXED_BUF) &&
+		    io_zc_alone(zr, zr->open, req, info->len, progs)) {
+			io_zc_go_alone(zr, zr->open, info->len, progs);
+			info->decided = 1;
+			info->copy = 1;
+			/* The request itself holds the buffer's node. */
+			io_req_set_rsrc_node(req, req->ctx, 0);
 			*notifp = NULL;
 			return 0;
 		}

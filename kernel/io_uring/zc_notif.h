@@ -25,6 +25,7 @@ struct io_zc_send_info {
 #ifdef CONFIG_ZC_POLICY
 int io_register_zc_send_policy(struct io_ring_ctx *ctx, void __user *arg,
 			       unsigned int nr_args);
+bool io_zc_prep_alone(struct io_kiocb *req, u32 len);
 int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 	       struct io_kiocb **notifp);
 bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
@@ -44,6 +45,11 @@ static inline int io_register_zc_send_policy(struct io_ring_ctx *ctx,
 					     unsigned int nr_args)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline bool io_zc_prep_alone(struct io_kiocb *req, u32 len)
+{
+	return false;
 }
 
 static inline int io_zc_join(struct io_kiocb *req,
