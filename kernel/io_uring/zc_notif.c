@@ -773,12 +773,11 @@ static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
 
 	/* It takes one of the sends a held notification waits for, which
 	 * then closes as often as it would have without the flag, rather
-	 * than hold its zero-copy members' buffers until the timeout.  One
-	 * whose members were all copied holds no buffer the stack reads:
-	 * it waits for zero-copy sends, or its timeout, and small sends do
-	 * not open a notification, with a NOTIF, for every few of them.
+	 * than hold its members' buffers until the timeout while later
+	 * sends come and go: a window of sends in flight, as zc_tracker
+	 * keeps, waits for its oldest.
 	 */
-	if (zn->held && atomic_read(&zn->nr_copied) < zn->nr_sends) {
+	if (zn->held) {
 		WRITE_ONCE(zn->max_sends, zn->max_sends - 1);
 		if (zn->max_sends <= zn->nr_sends)
 			io_zc_close(zn, ZC_SEND_CLOSE_FLUSH, false);
