@@ -415,13 +415,13 @@ static __always_inline void io_zc_enter_mode(struct io_zc_notif *zn,
 	u32 below;
 
 	if (!(progs & BIT(ZC_SEND_DECIDE_MODE))) {
-		info->decided = 1;
+		info->decided = true;
 		return;
 	}
 	below = READ_ONCE(zn->copy_below);
 	if (!below)
 		return;
-	info->decided = 1;
+	info->decided = true;
 	info->copy = io_zc_rule_copies(below, info);
 	if (info->copy)
 		atomic_inc(&zn->nr_copied);
@@ -506,7 +506,7 @@ static __always_inline bool io_zc_enter(struct io_zc_notif *zn,
 	WRITE_ONCE(zn->last_fd, info->fd);
 	WRITE_ONCE(zn->last_fd_fixed, !!(info->flags & ZC_SEND_F_FIXED_FILE));
 	info->seq = io_zc_take_seq(zn->zr);
-	info->member = 1;
+	info->member = true;
 	io_zc_enter_mode(zn, info, progs);
 	return true;
 }
@@ -702,8 +702,8 @@ static int io_zc_solo(struct io_kiocb *req, struct io_zc_send_info *info,
 		io_zc_report_owner(zr);
 
 	info->seq = io_zc_take_seq(zr);
-	info->member = 1;
-	info->decided = 1;
+	info->member = true;
+	info->decided = true;
 	/* The application counts the numbers of sends it skips, and wants
 	 * the usage report: those keep their NOTIF.
 	 */
@@ -742,8 +742,10 @@ static noinline int io_zc_ask_join(struct io_zc_ring *zr,
  * notification's copy rule copies.  A send with IOSQE_CQE_SKIP_SUCCESS
  * always takes a number: the application counts them.
  */
-static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
-			struct io_kiocb *req, u64 len, u32 progs)
+static __always_inline bool io_zc_alone(struct io_zc_ring *zr,
+					struct io_zc_notif *zn,
+					struct io_kiocb *req, u64 len,
+					u32 progs)
 {
 	if (!zr->copy_alone || !zn || (req->flags & REQ_F_CQE_SKIP) ||
 	    !(progs & BIT(ZC_SEND_DECIDE_MODE)) ||
@@ -759,8 +761,9 @@ static bool io_zc_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
  * hears of it in the next report, as a copied send outside any
  * notification, counted now.
  */
-static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
-			   u64 len, u32 progs)
+static __always_inline void io_zc_go_alone(struct io_zc_ring *zr,
+					   struct io_zc_notif *zn,
+					   u64 len, u32 progs)
 {
 	struct io_zc_report *r = &zr->report;
 
@@ -784,6 +787,22 @@ static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
 	}
 }
 
+/* io_zc_prep_alone() past its first tests: the rule may copy the send. */
+static noinline bool __io_zc_prep_alone(struct io_kiocb *req,
+					struct io_zc_notif *zn, u32 len)
+{
+	struct io_zc_ring *zr = zn->zr;
+	u32 progs;
+
+	rcu_read_lock();
+	progs = zc_send_progs(rcu_dereference(zr->policy));
+	rcu_read_unlock();
+	if (!io_zc_alone(zr, zn, req, len, progs))
+		return false;
+	io_zc_go_alone(zr, zn, len, progs);
+	return true;
+}
+
 /**
  * io_zc_prep_alone() - does a plain send go alone, by the copy rule?
  * @req: a SEND_ZC from a plain buffer, prepared, not yet in a notification
@@ -798,22 +817,16 @@ static void io_zc_go_alone(struct io_zc_ring *zr, struct io_zc_notif *zn,
  */
 bool io_zc_prep_alone(struct io_kiocb *req, u32 len)
 {
-	struct io_zc_ring *zr = req->ctx->zc_send;
-	struct io_zc_notif *zn = zr->open;
-	u32 progs;
+	struct io_zc_notif *zn = req->ctx->zc_send->open;
 
 	lockdep_assert_held(&req->ctx->uring_lock);
 
-	/* The cheap tests first: most sends on most rings fail them. */
+	/* The cheap tests here, where a send that fails them (every send
+	 * of a ring with no copy rule) pays for no stack frame.
+	 */
 	if (!zn || len >= READ_ONCE(zn->copy_below))
 		return false;
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
-	if (!io_zc_alone(zr, zn, req, len, progs))
-		return false;
-	io_zc_go_alone(zr, zn, len, progs);
-	return true;
+	return __io_zc_prep_alone(req, zn, len);
 }
 
 /* io_zc_join() for all but solos. */
@@ -913,8 +926,8 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 		if ((info->flags & ZC_SEND_F_FIXED_BUF) &&
 		    io_zc_alone(zr, zr->open, req, info->len, progs)) {
 			io_zc_go_alone(zr, zr->open, info->len, progs);
-			info->decided = 1;
-			info->copy = 1;
+			info->decided = true;
+			info->copy = true;
 			/* The request itself holds the buffer's node. */
 			io_req_set_rsrc_node(req, req->ctx, 0);
 			*notifp = NULL;
@@ -956,7 +969,7 @@ bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	struct zc_send_ctx c;
 	int v;
 
-	info->decided = 1;
+	info->decided = true;
 	if (!io_zc_wants(zn->zr, ZC_SEND_DECIDE_MODE))
 		return false;
 	io_zc_ctx_init(&c, zn->zr, ZC_SEND_DECIDE_MODE);
@@ -1094,7 +1107,7 @@ static __always_inline bool io_zc_solo_free(struct io_kiocb *notif,
 	refcount_set(&nd->uarg.refcnt, 0);
 	io_notif_unaccount_mem(notif);
 	io_zc_solo_done(zr, notif);
-	info->member = 0;
+	info->member = false;
 	notif->flags |= REQ_F_CQE_SKIP;
 	io_req_complete_defer(notif);
 	return true;

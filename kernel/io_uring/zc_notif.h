@@ -16,10 +16,11 @@ struct io_zc_send_info {
 	u32	flags;		/* ZC_SEND_F_* */
 	s32	fd;
 	u16	seq;
-	u8	member:1;	/* in a notification: F_MORE, seq in the CQE */
-	u8	decided:1;	/* the mode is decided ... */
-	u8	copy:1;		/* ... and it is a copy */
-	u8	early:1;	/* a solo that may complete with its send */
+	/* Bytes, not bits: set and tested on every send. */
+	bool	member;		/* in a notification: F_MORE, seq in the CQE */
+	bool	decided;	/* the mode is decided ... */
+	bool	copy;		/* ... and it is a copy */
+	bool	early;		/* a solo that may complete with its send */
 };
 
 #ifdef CONFIG_ZC_POLICY

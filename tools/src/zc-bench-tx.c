@@ -20,7 +20,8 @@
  *                   (IORING_ZC_SEND_EARLY_FREE, every policy ring)
  *   zc_batch        ... batch (64 sends per notification)
  *   zc_adaptive     ... adaptive
- *   zc_copy_small   ... copy_small, on a ring that lets the sends it
+ *   zc_copy_small   ... copy_small (64 sends per notification, lone
+ *                   copies counted), on a ring that lets the sends it
  *                   copies go alone (IORING_ZC_SEND_COPY_ALONE)
  *   msg_zerocopy    send(2) with MSG_ZEROCOPY, error queue drained
  *   msg_zerocopy_per_send, _batch, _adaptive, _copy_small
@@ -560,16 +561,33 @@ static struct bpf_object *attach_policy(const char *file, const char *map)
 	return obj;
 }
 
-/* batch closes every 64 sends (its knob), bytes left to the bounds. */
-static void batch_knobs(struct bpf_object *obj)
+/* Write @size bytes of @k to the policy's "knobs" map. */
+static void set_knobs(struct bpf_object *obj, const void *k, __u32 size)
 {
-	struct { __u32 sends, pad; __u64 bytes; } k = { 64, 0, 0 };
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "knobs");
 	__u32 zero = 0;
 
-	if (!m || bpf_map__update_elem(m, &zero, sizeof(zero), &k, sizeof(k),
-				       0))
-		die("batch knobs", errno);
+	if (!m || bpf_map__update_elem(m, &zero, sizeof(zero), k, size, 0))
+		die("knobs", errno);
+}
+
+/*
+ * Both batching policies close every 64 sends (their knob), bytes left to
+ * the bounds: batch, and copy_small, whose lone copies count among them,
+ * with its default threshold.
+ */
+static void batch_knobs(struct bpf_object *obj)
+{
+	struct { __u32 sends, pad; __u64 bytes; } k = { 64, 0, 0 };
+
+	set_knobs(obj, &k, sizeof(k));
+}
+
+static void copy_small_knobs(struct bpf_object *obj)
+{
+	struct { __u32 threshold, sends; } k = { 0, 64 };
+
+	set_knobs(obj, &k, sizeof(k));
 }
 
 /* Select the modes named in the comma-separated @list. */
@@ -642,7 +660,7 @@ int main(int argc, char **argv)
 	attach_policy("per_send.bpf.o", "per_send");
 	batch_knobs(attach_policy("batch.bpf.o", "batch"));
 	attach_policy("adaptive.bpf.o", "adaptive");
-	attach_policy("copy_small.bpf.o", "copy_small");
+	copy_small_knobs(attach_policy("copy_small.bpf.o", "copy_small"));
 	skel = zc_bench_tx__open_and_load();
 	if (!skel || zc_policy_attach(skel->maps.bench_bound, NULL, &bound))
 		die("bench_bound", errno);
