@@ -397,11 +397,10 @@ static void io_zc_close_within(struct io_zc_notif *zn, u64 ns)
 
 /* ------------------------------------------------------------- joining */
 
-/* Does a rule of copying sends below @below bytes copy @info's send? */
-static __always_inline bool io_zc_rule_copies(u32 below,
-					      const struct io_zc_send_info *info)
+/* Does a rule of copying sends below @below bytes copy a send of @len? */
+static __always_inline bool io_zc_rule_copies(u32 below, u64 len)
 {
-	return info->len && info->len < below;
+	return len && len < below;
 }
 
 /*
@@ -422,7 +421,7 @@ static __always_inline void io_zc_enter_mode(struct io_zc_notif *zn,
 	if (!below)
 		return;
 	info->decided = true;
-	info->copy = io_zc_rule_copies(below, info);
+	info->copy = io_zc_rule_copies(below, info->len);
 	if (info->copy)
 		atomic_inc(&zn->nr_copied);
 }
@@ -751,7 +750,7 @@ static __always_inline bool io_zc_alone(struct io_zc_ring *zr,
 	    !(progs & BIT(ZC_SEND_DECIDE_MODE)) ||
 	    test_bit(IO_ZC_CLOSED, &zn->state))
 		return false;
-	return len && len < READ_ONCE(zn->copy_below);
+	return io_zc_rule_copies(READ_ONCE(zn->copy_below), len);
 }
 
 /*
@@ -787,16 +786,24 @@ static __always_inline void io_zc_go_alone(struct io_zc_ring *zr,
 	}
 }
 
-/* io_zc_prep_alone() past its first tests: the rule may copy the send. */
-static noinline bool __io_zc_prep_alone(struct io_kiocb *req,
-					struct io_zc_notif *zn, u32 len)
+/* The programs of @zr's policy, a mask of ZC_SEND_DECIDE/EVENT_* bits. */
+static __always_inline u32 io_zc_progs(struct io_zc_ring *zr)
 {
-	struct io_zc_ring *zr = zn->zr;
 	u32 progs;
 
 	rcu_read_lock();
 	progs = zc_send_progs(rcu_dereference(zr->policy));
 	rcu_read_unlock();
+	return progs;
+}
+
+/* io_zc_prep_alone() past its first tests: the rule may copy the send. */
+static noinline bool __io_zc_prep_alone(struct io_kiocb *req,
+					struct io_zc_notif *zn, u32 len)
+{
+	struct io_zc_ring *zr = zn->zr;
+	u32 progs = io_zc_progs(zr);
+
 	if (!io_zc_alone(zr, zn, req, len, progs))
 		return false;
 	io_zc_go_alone(zr, zn, len, progs);
@@ -824,7 +831,7 @@ bool io_zc_prep_alone(struct io_kiocb *req, u32 len)
 	/* The cheap tests here, where a send that fails them (every send
 	 * of a ring with no copy rule) pays for no stack frame.
 	 */
-	if (!zn || len >= READ_ONCE(zn->copy_below))
+	if (!zn || !io_zc_rule_copies(READ_ONCE(zn->copy_below), len))
 		return false;
 	return __io_zc_prep_alone(req, zn, len);
 }
@@ -917,10 +924,7 @@ int io_zc_join(struct io_kiocb *req, struct io_zc_send_info *info,
 
 	lockdep_assert_held(&req->ctx->uring_lock);
 
-	rcu_read_lock();
-	progs = zc_send_progs(rcu_dereference(zr->policy));
-	rcu_read_unlock();
-
+	progs = io_zc_progs(zr);
 	if (progs & IO_ZC_KEEPING) {
 		/* io_zc_prep_alone() looked at plain SEND_ZCs already. */
 		if ((info->flags & ZC_SEND_F_FIXED_BUF) &&
@@ -980,7 +984,7 @@ bool __io_zc_send_copy(struct io_kiocb *notif, struct io_zc_send_info *info,
 	if (v >= ZC_SEND_COPY_BELOW_MIN) {
 		/* A rule for the members that join from now on. */
 		WRITE_ONCE(zn->copy_below, v);
-		info->copy = io_zc_rule_copies(v, info);
+		info->copy = io_zc_rule_copies(v, info->len);
 	} else {
 		info->copy = v == ZC_SEND_COPY;
 	}
