@@ -37,9 +37,12 @@
  * join notifications).
  *
  * Prints one line per run and writes them to SAMPLES.csv:
- *   proto,size,mode,repeat,rps,notifs_per_send,errq_calls_per_mb
- * (the last: recvmsg(MSG_ERRQUEUE) calls per 10^6 bytes sent, those that
- * found the queue empty included; 0 for the io_uring modes).
+ *   proto,size,mode,repeat,rps,notifs_per_send,errq_calls_per_mb,
+ *   pkts_per_send
+ * (errq_calls_per_mb: recvmsg(MSG_ERRQUEUE) calls per 10^6 bytes sent,
+ * those that found the queue empty included, 0 for the io_uring modes;
+ * pkts_per_send: frames the sender's device sent per send, counted once
+ * a TCP run's data is acknowledged).
  * tools/bench-report turns them into medians, ratios and a chart.
  */
 #include <errno.h>
@@ -74,6 +77,17 @@
 
 #define MAX_SIZE	65000
 #define TCP_PORT	5401
+/*
+ * The TCP sender's NIC completes its frames as a moderated tx interrupt
+ * would, 1 ms after the first (some 20 to 50 us of hardware time, at the
+ * speed TCG runs the guest).  Completed at once, each frame is done as
+ * soon as the engine took it, and how many small sends autocorking merges
+ * into the next one follows the race between sender and engine: the
+ * frames per send of one cell varied 2x between repeats, and its rate
+ * with them.
+ */
+#define TX_USECS_DEF	1000
+#define TX_FRAMES_DEF	0
 
 enum kind { K_COPY, K_ZC, K_MSGZC };
 
@@ -137,10 +151,13 @@ static struct {
 	bool udp, tcp;
 	bool want[NMODES];
 	const char *bpf_dir;
+	/* bta's tx completion moderation: ethtool -C tx-usecs, tx-frames */
+	unsigned int tx_usecs, tx_frames;
 } opt = {
 	.repeats = 5, .secs = 0.5, .tcp_secs = 1, .batch = 32,
 	.sizes = { 600, 1000, 1500, 4000, 8000, 32000, 65000 }, .nsizes = 7,
 	.udp = true, .tcp = true, .bpf_dir = "build/bpf",
+	.tx_usecs = TX_USECS_DEF, .tx_frames = TX_FRAMES_DEF,
 };
 
 static char buf[MAX_SIZE] __attribute__((aligned(4096)));
@@ -212,10 +229,13 @@ static void enter_netns(const char *name)
  * vCPU 1 receives, takes btb's rx interrupts, and runs both copy engines
  * (the kthreads that stand for the NICs' DMA).  Left to RSS, the data's
  * NAPI landed on the sender's vCPU in some runs and not in others: the
- * same mode's runs spread by up to 30%.
+ * same mode's runs spread by up to 30%.  bta's tx completions are
+ * moderated (-c).
  */
 static void setup_wires(void)
 {
+	char cmd[128];
+
 	run("ip netns add bud && ip -n bud link set lo up && "
 	    "ip -n bud link add zcd0 type dummy && "
 	    "ip -n bud addr add 10.8.0.1/24 dev zcd0 && "
@@ -231,6 +251,10 @@ static void setup_wires(void)
 	    "ip -n brx addr add 10.8.1.2/24 dev btb && "
 	    "ip -n btx link set bta mtu 9000 up && "
 	    "ip -n brx link set btb mtu 9000 up");
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec btx ethtool -C bta tx-usecs %u tx-frames %u",
+		 opt.tx_usecs, opt.tx_frames);
+	run(cmd);
 }
 
 static void teardown_wires(void)
@@ -301,6 +325,8 @@ struct result {
 	double rps;
 	double notifs_per_send;
 	double errq_calls_per_mb;
+	double pkts_per_send;
+	unsigned long long sends;
 };
 
 static void ring_for(const struct mode *m, struct io_uring *ring)
@@ -417,7 +443,7 @@ static struct result run_uring(const struct mode *m, int fd, int size)
 	io_uring_queue_exit(&ring);
 	return (struct result){ sends / (t1 - t0),
 				m->kind == K_COPY ? 0 : (double)notifs / sends,
-				0 };
+				0, 0, sends };
 }
 
 /*
@@ -502,7 +528,7 @@ static struct result run_msgzc(const struct mode *m, int fd, int size)
 		t1 = now();
 	} while (t1 < end);
 	return (struct result){ sends / (t1 - t0), (double)notifs / sends,
-				calls * 1e6 / ((double)sends * size) };
+				calls * 1e6 / ((double)sends * size), 0, sends };
 }
 
 /*
@@ -529,8 +555,47 @@ static void wire_drain(int fd)
 	fprintf(stderr, "zc-bench-tx: %d bytes still unacknowledged\n", queued);
 }
 
+/*
+ * Frames the sender's device of a wire has sent, from its netns's
+ * /proc/net/dev.  Over TCP they say how the stream was cut into packets,
+ * which moves with how fast the sender is against the device: a slower
+ * sender leaves autocorking less to merge.
+ */
+static unsigned long long wire_tx_packets(bool tcp)
+{
+	const char *dev = tcp ? "bta:" : "zcd0:";
+	int old = open("/proc/self/ns/net", O_RDONLY);
+	unsigned long long v[10] = { 0 };
+	char line[512];
+	FILE *f;
+
+	enter_netns(tcp ? "btx" : "bud");
+	f = fopen("/proc/thread-self/net/dev", "r");
+	if (!f)
+		die("/proc/thread-self/net/dev", errno);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, dev);
+
+		/* rx: bytes packets errs drop fifo frame compressed
+		 * multicast; tx: bytes packets
+		 */
+		if (p && sscanf(p + strlen(dev),
+				"%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+				&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+				&v[7], &v[8], &v[9]) == 10)
+			break;
+	}
+	fclose(f);
+	if (setns(old, CLONE_NEWNET))
+		die("setns back", errno);
+	close(old);
+	return v[9];
+}
+
 static struct result run_mode(const struct mode *m, bool tcp, int size)
 {
+	unsigned long long pkts;
+	struct result res;
 	int fd;
 
 	if (wire_fd[tcp] < 0)
@@ -538,8 +603,15 @@ static struct result run_mode(const struct mode *m, bool tcp, int size)
 	fd = wire_fd[tcp];
 	if (tcp)
 		wire_drain(fd);
-	return m->kind == K_MSGZC ? run_msgzc(m, fd, size) :
-				    run_uring(m, fd, size);
+	pkts = wire_tx_packets(tcp);
+	res = m->kind == K_MSGZC ? run_msgzc(m, fd, size) :
+				   run_uring(m, fd, size);
+	/* Outside the timed run: what it sent, once it is all out. */
+	if (tcp)
+		wire_drain(fd);
+	pkts = wire_tx_packets(tcp) - pkts;
+	res.pkts_per_send = res.sends ? (double)pkts / res.sends : 0;
+	return res;
 }
 
 /* ------------------------------------------------------------- policies */
@@ -623,7 +695,7 @@ int main(int argc, char **argv)
 	int c, r, s, i, p;
 	bool any = false;
 
-	while ((c = getopt(argc, argv, "o:r:t:T:n:s:p:m:b:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:r:t:T:n:s:p:m:b:c:h")) != -1) {
 		switch (c) {
 		case 'o': opt.out = optarg; break;
 		case 'r': opt.repeats = atoi(optarg); break;
@@ -640,8 +712,13 @@ int main(int argc, char **argv)
 			any = true;
 			break;
 		case 'b': opt.bpf_dir = optarg; break;
+		case 'c':
+			if (sscanf(optarg, "%u,%u", &opt.tx_usecs,
+				   &opt.tx_frames) < 1)
+				die("-c", EINVAL);
+			break;
 		default:
-			fprintf(stderr, "usage: zc-bench-tx [-o FILE] [-r N] [-t S] [-T S] [-n BATCH] [-s SIZES] [-p udp,tcp] [-m MODES] [-b BPF_DIR]\n");
+			fprintf(stderr, "usage: zc-bench-tx [-o FILE] [-r N] [-t S] [-T S] [-n BATCH] [-s SIZES] [-p udp,tcp] [-m MODES] [-b BPF_DIR] [-c USECS[,FRAMES]]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -670,7 +747,7 @@ int main(int argc, char **argv)
 		if (!out)
 			die(opt.out, errno);
 		fprintf(out, "proto,size,mode,repeat,rps,notifs_per_send,"
-			"errq_calls_per_mb\n");
+			"errq_calls_per_mb,pkts_per_send\n");
 	}
 	for (r = 0; r < opt.repeats; r++) {
 		for (s = 0; s < opt.nsizes; s++) {
@@ -690,18 +767,20 @@ int main(int argc, char **argv)
 					if (!opt.want[k])
 						continue;
 					res = run_mode(m, tcp, opt.sizes[s]);
-					printf("%s %6d %-20s r%d %12.0f rps %.4f notifs/send\n",
+					printf("%s %6d %-20s r%d %12.0f rps %.4f notifs/send %.3f pkts/send\n",
 					       tcp ? "tcp" : "udp", opt.sizes[s],
 					       m->name, r, res.rps,
-					       res.notifs_per_send);
+					       res.notifs_per_send,
+					       res.pkts_per_send);
 					fflush(stdout);
 					if (out)
-						fprintf(out, "%s,%d,%s,%d,%.0f,%.5f,%.2f\n",
+						fprintf(out, "%s,%d,%s,%d,%.0f,%.5f,%.2f,%.4f\n",
 							tcp ? "tcp" : "udp",
 							opt.sizes[s], m->name, r,
 							res.rps,
 							res.notifs_per_send,
-							res.errq_calls_per_mb);
+							res.errq_calls_per_mb,
+							res.pkts_per_send);
 				}
 			}
 		}

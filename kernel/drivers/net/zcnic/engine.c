@@ -254,8 +254,56 @@ out:
 	return ok;
 }
 
+/*
+ * Is it time to complete the frames sent on @txq?  At once without
+ * moderation; else when tx_frames are waiting or the oldest has waited
+ * tx_usecs.  Otherwise lower *@deadline to when it will be.
+ */
+static bool zcnic_tx_due(struct zcnic_priv *priv, struct zcnic_txq *txq,
+			 u64 *deadline)
+{
+	u32 usecs = READ_ONCE(priv->tx_usecs);
+	u32 frames = READ_ONCE(priv->tx_frames);
+	u32 waiting = txq->done - txq->cons;
+	u64 due;
+
+	if (!waiting)
+		return false;
+	if (!usecs || (frames && waiting >= frames))
+		return true;
+	due = txq->done_ns + (u64)usecs * NSEC_PER_USEC;
+	if (ktime_get_ns() >= due)
+		return true;
+	*deadline = min(*deadline, due);
+	return false;
+}
+
+/*
+ * The tx "completion interrupt": the device no longer needs the frames it
+ * sent, the driver frees them and their slots.  A real NIC moderates this
+ * interrupt; without it a TCP sender's autocorking sees each frame done as
+ * soon as the engine took it, and how much it merges into the next one
+ * follows the race between the two.
+ */
+static void zcnic_tx_clean(struct zcnic_priv *priv, struct zcnic_txq *txq,
+			   struct netdev_queue *nq)
+{
+	while (txq->cons != txq->done) {
+		struct zcnic_tx_desc *d = &txq->desc[txq->cons & (txq->size - 1)];
+
+		zcnic_tx_complete(priv, txq, d, d->sent);
+		/* Free the slot before looking at the queue state. */
+		smp_store_release(&txq->cons, txq->cons + 1);
+	}
+
+	/* Pairs with the barrier in zcnic_start_xmit(). */
+	smp_mb();
+	if (netif_tx_queue_stopped(nq) && txq->prod - txq->cons < txq->size)
+		netif_tx_wake_queue(nq);
+}
+
 static unsigned int zcnic_engine_txq(struct zcnic_priv *priv, unsigned int qid,
-				     unsigned int budget)
+				     unsigned int budget, u64 *deadline)
 {
 	struct zcnic_txq *txq = &priv->txq[qid];
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->netdev, qid);
@@ -264,35 +312,34 @@ static unsigned int zcnic_engine_txq(struct zcnic_priv *priv, unsigned int qid,
 	/* Pairs with the release in zcnic_start_xmit(): descriptors first. */
 	u32 prod = smp_load_acquire(&txq->prod);
 
-	while (done < budget && txq->cons != prod) {
-		struct zcnic_tx_desc *d = &txq->desc[txq->cons & (txq->size - 1)];
+	while (done < budget && txq->done != prod) {
+		struct zcnic_tx_desc *d = &txq->desc[txq->done & (txq->size - 1)];
 		u32 len = d->skb->len;
 
-		if (zcnic_transmit(priv, d)) {
+		d->sent = zcnic_transmit(priv, d);
+		if (d->sent) {
 			pkts++;
 			bytes += len;
 		}
-		zcnic_tx_complete(priv, txq, d, true);
-		/* Free the slot before looking at the queue state. */
-		smp_store_release(&txq->cons, txq->cons + 1);
+		/* The first to wait for its completion starts the clock. */
+		if (txq->done == txq->cons && READ_ONCE(priv->tx_usecs))
+			txq->done_ns = ktime_get_ns();
+		txq->done++;
 		done++;
 	}
-	if (!done)
-		return 0;
-
-	u64_stats_update_begin(&txq->syncp);
-	u64_stats_add(&txq->packets, pkts);
-	u64_stats_add(&txq->bytes, bytes);
-	u64_stats_add(&txq->read, bytes);
-	u64_stats_update_end(&txq->syncp);
-
-	/* Pairs with the barrier in zcnic_start_xmit(). */
-	smp_mb();
-	if (netif_tx_queue_stopped(nq) && txq->prod - txq->cons < txq->size)
-		netif_tx_wake_queue(nq);
+	if (done) {
+		u64_stats_update_begin(&txq->syncp);
+		u64_stats_add(&txq->packets, pkts);
+		u64_stats_add(&txq->bytes, bytes);
+		u64_stats_add(&txq->read, bytes);
+		u64_stats_update_end(&txq->syncp);
+	}
+	if (zcnic_tx_due(priv, txq, deadline))
+		zcnic_tx_clean(priv, txq, nq);
 	return done;
 }
 
+/* Are there frames posted that the engine has not sent? */
 static bool zcnic_engine_pending(struct zcnic_priv *priv)
 {
 	unsigned int i;
@@ -300,9 +347,30 @@ static bool zcnic_engine_pending(struct zcnic_priv *priv)
 	if (!READ_ONCE(priv->tx_running))
 		return false;
 	for (i = 0; i < priv->netdev->real_num_tx_queues; i++)
-		if (READ_ONCE(priv->txq[i].prod) != priv->txq[i].cons)
+		if (READ_ONCE(priv->txq[i].prod) != priv->txq[i].done)
 			return true;
 	return false;
+}
+
+/*
+ * Sleep until a frame is posted (zcnic_engine_kick()) or, if sent frames
+ * wait for their moderated completion, until the first is due.
+ */
+static void zcnic_engine_sleep(struct zcnic_priv *priv, u64 deadline)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (zcnic_engine_pending(priv) || kthread_should_stop()) {
+		__set_current_state(TASK_RUNNING);
+		return;
+	}
+	if (deadline == U64_MAX) {
+		schedule();
+	} else {
+		ktime_t t = ns_to_ktime(deadline);
+
+		schedule_hrtimeout(&t, HRTIMER_MODE_ABS);
+	}
+	__set_current_state(TASK_RUNNING);
 }
 
 static int zcnic_engine_fn(void *arg)
@@ -310,23 +378,22 @@ static int zcnic_engine_fn(void *arg)
 	struct zcnic_priv *priv = arg;
 
 	while (!kthread_should_stop()) {
+		u64 deadline = U64_MAX;
 		unsigned int i, done = 0;
 
 		mutex_lock(&priv->engine_mutex);
 		if (priv->tx_running)
 			for (i = 0; i < priv->netdev->real_num_tx_queues; i++)
 				done += zcnic_engine_txq(priv, i,
-							 ZCNIC_ENGINE_BUDGET);
+							 ZCNIC_ENGINE_BUDGET,
+							 &deadline);
 		mutex_unlock(&priv->engine_mutex);
 
 		if (done) {
 			cond_resched();
 			continue;
 		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!zcnic_engine_pending(priv) && !kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
+		zcnic_engine_sleep(priv, deadline);
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcnic ethtool: rings and tcp-data-split, channels, ntuple rules, RSS,
- * and the per-queue counters of the driver and of the device.
+ * zcnic ethtool: rings and tcp-data-split, tx completion moderation,
+ * channels, ntuple rules, RSS, and the per-queue counters of the driver and of the device.
  */
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
@@ -320,12 +320,58 @@ static void zcnic_get_ethtool_stats(struct net_device *dev,
 	}
 }
 
+static int zcnic_get_coalesce(struct net_device *dev,
+			      struct ethtool_coalesce *ec,
+			      struct kernel_ethtool_coalesce *kec,
+			      struct netlink_ext_ack *extack)
+{
+	struct zcnic_priv *priv = netdev_priv(dev);
+
+	ec->tx_coalesce_usecs = READ_ONCE(priv->tx_usecs);
+	ec->tx_max_coalesced_frames = READ_ONCE(priv->tx_frames);
+	return 0;
+}
+
+/*
+ * Tx completion moderation: the engine completes sent frames once the
+ * oldest has waited tx-usecs (0: at once, the default) or tx-frames wait
+ * (0: no frame limit).  Applies from the engine's next pass.
+ */
+static int zcnic_set_coalesce(struct net_device *dev,
+			      struct ethtool_coalesce *ec,
+			      struct kernel_ethtool_coalesce *kec,
+			      struct netlink_ext_ack *extack)
+{
+	struct zcnic_priv *priv = netdev_priv(dev);
+
+	if (ec->tx_coalesce_usecs > ZCNIC_TX_USECS_MAX) {
+		NL_SET_ERR_MSG_FMT(extack, "tx-usecs is at most %u",
+				   ZCNIC_TX_USECS_MAX);
+		return -EINVAL;
+	}
+	if (ec->tx_max_coalesced_frames > ZCNIC_TX_FRAMES_MAX) {
+		NL_SET_ERR_MSG_FMT(extack, "tx-frames is at most %u",
+				   ZCNIC_TX_FRAMES_MAX);
+		return -EINVAL;
+	}
+	WRITE_ONCE(priv->tx_usecs, ec->tx_coalesce_usecs);
+	WRITE_ONCE(priv->tx_frames, ec->tx_max_coalesced_frames);
+	/* A sleeping engine may wait for a deadline the change moved. */
+	if (priv->engine)
+		zcnic_engine_kick(priv);
+	return 0;
+}
+
 const struct ethtool_ops zcnic_ethtool_ops = {
 	.supported_ring_params	= ETHTOOL_RING_USE_TCP_DATA_SPLIT,
+	.supported_coalesce_params = ETHTOOL_COALESCE_TX_USECS |
+				     ETHTOOL_COALESCE_TX_MAX_FRAMES,
 	.get_drvinfo		= zcnic_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_ringparam		= zcnic_get_ringparam,
 	.set_ringparam		= zcnic_set_ringparam,
+	.get_coalesce		= zcnic_get_coalesce,
+	.set_coalesce		= zcnic_set_coalesce,
 	.get_channels		= zcnic_get_channels,
 	.set_channels		= zcnic_set_channels,
 	.get_rxnfc		= zcnic_get_rxnfc,

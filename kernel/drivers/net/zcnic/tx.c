@@ -23,6 +23,7 @@ int zcnic_tx_rings_alloc(struct zcnic_priv *priv)
 			goto err;
 		txq->size = priv->tx_ring_size;
 		txq->prod = 0;
+		txq->done = 0;
 		txq->cons = 0;
 	}
 	return 0;
@@ -31,7 +32,10 @@ err:
 	return -ENOMEM;
 }
 
-/* Frees what is still posted: the device is stopped (engine_mutex). */
+/*
+ * Frees what is still posted, and completes what was sent but not yet
+ * completed: the device is stopped (engine_mutex).
+ */
 void zcnic_tx_rings_free(struct zcnic_priv *priv)
 {
 	unsigned int i;
@@ -43,9 +47,14 @@ void zcnic_tx_rings_free(struct zcnic_priv *priv)
 			continue;
 		while (txq->cons != txq->prod) {
 			struct zcnic_tx_desc *d;
+			/* Sent, its completion held back by moderation. */
+			bool sent = txq->cons != txq->done;
 
 			d = &txq->desc[txq->cons & (txq->size - 1)];
-			zcnic_tx_complete(priv, txq, d, false);
+			zcnic_tx_complete(priv, txq, d, sent && d->sent);
+			/* Past the sent ones, done keeps up with cons. */
+			if (!sent)
+				txq->done++;
 			txq->cons++;
 		}
 		kvfree(txq->desc);

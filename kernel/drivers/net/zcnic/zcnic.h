@@ -38,6 +38,10 @@
 #define ZCNIC_MAX_FRAME		(GSO_LEGACY_MAX_SIZE + ETH_HLEN)
 #define ZCNIC_MAX_DATA_BUFS	DIV_ROUND_UP(ZCNIC_MAX_FRAME, PAGE_SIZE)
 
+/* Tx completion moderation (ethtool -C tx-usecs, tx-frames): bounds. */
+#define ZCNIC_TX_USECS_MAX	10000
+#define ZCNIC_TX_FRAMES_MAX	ZCNIC_RING_MAX
+
 #define ZCNIC_RSS_KEY_SIZE	40
 #define ZCNIC_RSS_INDIR_SIZE	128
 #define ZCNIC_MAX_RULES		64
@@ -130,6 +134,7 @@ struct zcnic_rxq {
 
 struct zcnic_tx_desc {
 	struct sk_buff *skb;
+	bool sent;			/* reached the peer: consumed, not dropped */
 	u8 nseg;
 	dma_addr_t dma[MAX_SKB_FRAGS + 1];
 	u32 len[MAX_SKB_FRAGS + 1];
@@ -138,8 +143,16 @@ struct zcnic_tx_desc {
 struct zcnic_txq {
 	struct zcnic_tx_desc *desc;
 	u32 size;
+	/*
+	 * Three free-running indices: the driver posts at prod; the engine
+	 * sends up to done, and completes up to cons, which frees the slots.
+	 * Between done and cons are frames sent whose completion is being
+	 * held back (tx completion moderation), since done_ns.
+	 */
 	u32 prod;			/* ndo_start_xmit, under the txq lock */
+	u32 done;			/* the copy engine */
 	u32 cons;			/* the copy engine */
+	u64 done_ns;
 	u64_stats_t packets;
 	u64_stats_t bytes;
 	u64_stats_t read;		/* bytes the device read */
@@ -165,6 +178,11 @@ struct zcnic_priv {
 	u32 rx_ring_size;
 	u32 tx_ring_size;
 	bool hds;			/* tcp-data-split enabled */
+	/* Tx completion moderation: complete sent frames once the oldest
+	 * waited tx_usecs, or tx_frames are waiting; tx_usecs 0: at once.
+	 */
+	u32 tx_usecs;
+	u32 tx_frames;
 
 	/* Steering, read by the peer's engine under rcu. */
 	spinlock_t steer_lock;
