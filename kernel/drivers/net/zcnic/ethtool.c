@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcnic ethtool: rings and tcp-data-split, tx completion moderation,
- * channels, ntuple rules, RSS, and the per-queue counters of the driver and of the device.
+ * channels, ntuple rules, RSS, and the per-queue counters of the driver
+ * and of the device.
  */
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
